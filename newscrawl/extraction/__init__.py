@@ -1,0 +1,189 @@
+"""Extraction: one response (url, html) in, one article item (or a non-article verdict) out.
+
+Pure: no network, no database, no clock unless ``fetched_at`` is omitted. The spider, the
+re-extract and import tools and the tests all call ``extract``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from parsel import Selector
+
+from .. import urls
+from ..items import ARTICLE_FIELDS, ArticleItem
+from .layouts import FALLBACK, Layout, detect_layout
+from .loader import LIST_FIELDS, ArticleLoader
+from .page import Page
+from .processors import dates
+from .processors.bylines import split_authors
+from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
+
+NO_DATE_WARNING = "no parseable publication date"
+_PAGE_LINKS = ".detail__long-nav a, .detail__multiple a, a.detail__anchor-numb, .mid_multi a"
+
+
+@dataclass
+class Extraction:
+    kind: str  # "article", "gallery", "video", "index" or "other"
+    item: ArticleItem | None = None
+    layout: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    pages_in_nav: int = 1  # highest page number the page's multi-page navigation links to
+
+
+def extract(url: str, html: str | bytes, fetched_at: datetime | str | None = None) -> Extraction:
+    """Extract one saved or fetched page. ``url`` is the URL it was requested with."""
+    if isinstance(html, bytes):
+        selector = Selector(body=html, type="html", base_url=url)
+    else:
+        selector = Selector(text=html, type="html", base_url=url)
+    return extract_selector(url, selector, fetched_at)
+
+
+def extract_response(response, fetched_at: datetime | str | None = None) -> Extraction:
+    """Extract a Scrapy response, reusing its already-parsed selector (no second parse)."""
+    return extract_selector(response.url, response.selector, fetched_at)
+
+
+def extract_selector(url: str, selector: Selector, fetched_at: datetime | str | None = None) -> Extraction:
+    page = Page(url, selector)
+    kind = _page_kind(url, page)
+    if kind != "article":
+        return Extraction(kind=kind)
+    layout = detect_layout(page)
+    extraction = _extract_with(layout, page, fetched_at)
+    missing = [name for name in ("headline", "body") if not extraction.item.get(name)]
+    if missing and layout is not FALLBACK:
+        # A known layout whose selectors found nothing means the markup changed: never return an
+        # empty item quietly, read the page from its metadata instead and say so.
+        fallback = _extract_with(FALLBACK, page, fetched_at)
+        fallback.warnings.insert(0, f"layout {layout.name} matched but found no {' or '.join(missing)}; used the fallback")
+        extraction = fallback
+    if extraction.layout == FALLBACK.name and not missing:
+        extraction.warnings.insert(0, "unknown layout; read from metadata (fallback)")
+    for name in ("headline", "body"):
+        if not extraction.item.get(name):
+            extraction.warnings.append(f"no {name} found")
+    return extraction
+
+
+def _page_kind(url: str, page: Page) -> str:
+    kinds = {urls.classify(url)}
+    if page.canonical:
+        kinds.add(urls.classify(page.canonical))
+    for kind in ("gallery", "video"):
+        if kind in kinds:
+            return kind
+    return "article" if "article" in kinds else kinds.pop()
+
+
+def _extract_with(layout: Layout, page: Page, fetched_at) -> Extraction:
+    loader = ArticleLoader(selector=page.selector, page=page)
+    warnings: list[str] = []
+    canonical = page.canonical if page.canonical and urls.classify(page.canonical) == "article" else page.url
+    loader.add_value("url", urls.canonicalize(canonical))
+    loader.add_value("article_id", urls.article_id(canonical))
+    loader.add_value("article_id", page.meta_value("dtk:articleid", "articleid"))
+    loader.add_value("section", urls.section_from_url(canonical))
+    loader.add_value("section", (layout.breadcrumb_section(page) or "").lower())
+    loader.add_value("summary", page.meta_value("description", "og:description", "twitter:description"))
+
+    layout.fill(loader, page)
+    if not loader.get_collected_values("authors"):
+        loader.add_value("authors", page.meta_value("dtk:author", "author"))
+    if not loader.get_collected_values("authors"):
+        loader.add_value("authors", _json_ld_author_names(page.news_article.get("author")))
+    if not loader.get_collected_values("tags"):
+        loader.add_value("tags", split_keywords(page.meta_value("keywords", "dtk:keywords", "news_keywords")))
+
+    published = _published(page, loader.get_output_value("published_raw"))
+    if published is None:
+        warnings.append(NO_DATE_WARNING)
+    loader.add_value("published_at", dates.isoformat(published))
+
+    body = layout.body(page)
+    text = join_paragraphs(body.paragraphs) if body and body.paragraphs else None
+    loader.add_value("body", text)
+    loader.add_value("dateline", body.dateline if body else None)
+    loader.add_value("editor_initials", body.editor_initials if body else None)
+    loader.add_value("images", body.images if body else [])
+    loader.add_value("page_count", max(1, body.page_sections if body else 0))
+    loader.add_value("word_count", word_count(text))
+    loader.add_value("content_hash", content_hash(text))
+    loader.add_value("layout", layout.name)
+    loader.add_value("fetched_at", _fetched_at(fetched_at))
+    return Extraction(
+        kind="article", item=_complete(loader.load_item()), layout=layout.name,
+        warnings=warnings, pages_in_nav=_pages_in_nav(page),
+    )
+
+
+def _json_ld_author_names(value) -> list[str]:
+    entries = value if isinstance(value, list) else [value]
+    names = [entry.get("name") if isinstance(entry, dict) else entry for entry in entries]
+    return [name for name in names if isinstance(name, str) and name.strip()]
+
+
+def _json_ld_date_published(page: Page) -> str | None:
+    for entry in [page.news_article, *page.json_ld]:
+        value = entry.get("datePublished")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _published(page: Page, published_raw: str | None) -> datetime | None:
+    display = dates.parse_display_date(published_raw)
+    local_zone = display.tzinfo if display else dates.WIB
+    candidates = [
+        dates.parse_iso(_json_ld_date_published(page)),
+        dates.parse_local_datetime(page.meta_value("publishdate", "dtk:publishdate"), local_zone),
+        dates.parse_unix_millis(page.meta_value("dtk:publishdateunix")),
+        dates.parse_fake_utc(page.meta_value("pubdate"), local_zone),
+    ]
+    return dates.resolve_published(display, candidates)
+
+
+def _pages_in_nav(page: Page) -> int:
+    numbers = [int(text) for text in (t.strip() for t in page.selector.css(_PAGE_LINKS + " ::text").getall()) if text.isdigit()]
+    return max(numbers, default=1)
+
+
+def _fetched_at(value: datetime | str | None) -> str:
+    if isinstance(value, str):
+        return value
+    value = value or datetime.now(timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _complete(item: ArticleItem) -> ArticleItem:
+    """Every schema field present, in schema order: lists default to [], the rest to None."""
+    return ArticleItem({name: item.get(name, [] if name in LIST_FIELDS else None) for name in ARTICLE_FIELDS})
+
+
+def merge_pages(items: list[ArticleItem]) -> ArticleItem:
+    """One item from the items of a multi-page article's pages, in page order.
+
+    Fields come from page 1, except the body (pages joined), the inline photos (concatenated),
+    and the initials and tags, which detik prints at the end of the last page.
+    """
+    if not items:
+        raise ValueError("merge_pages needs at least one page")
+    merged = ArticleItem(items[0])
+    bodies = [item["body"] for item in items if item.get("body")]
+    merged["body"] = join_paragraphs(bodies) if bodies else None
+    merged["images"] = [image for item in items for image in item.get("images") or []]
+    for name in ("editor_initials", "tags"):
+        values = [item[name] for item in items if item.get(name)]
+        if values:
+            merged[name] = values[-1]
+    merged["page_count"] = len(items)
+    merged["word_count"] = word_count(merged["body"])
+    merged["content_hash"] = content_hash(merged["body"])
+    return merged
+
+
+__all__ = ["Extraction", "extract", "extract_response", "extract_selector", "merge_pages", "NO_DATE_WARNING"]

@@ -1,0 +1,195 @@
+"""Turn an article's body container into paragraphs a reader reads.
+
+One pass over the container's lxml tree in document order. Inline markup (strong, em, a,
+span) keeps its words; block elements end a paragraph; a run of two or more <br> ends a
+paragraph too (the 2015 layout puts the whole article in one <p> split by <br /><br />).
+What is not article text (ads, "Baca juga" boxes, embeds, inline photo blocks, tags, page
+navigation, initials) is recognised by markup first and by its exact wording second, so a
+changed ad class does not let "ADVERTISEMENT" into a dataset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from .processors.captions import split_caption
+from .processors.text import normalize_body_text, normalize_space, split_editor_initials
+
+_INLINE = frozenset(
+    "a abbr b big cite code del dfn em font i ins kbd label mark q s samp small span strike strong sub sup time tt u var".split()
+)
+_DROP_TAGS = frozenset("script style noscript iframe form button svg object embed video audio select textarea center".split())
+_DROP_CLASSES = (
+    "linksisip", "lihatjg", "paradetail", "detail__body-tag", "detail_tag", "detail__long-nav", "detail__multiple",
+    "mid_multi", "detail__anchor-numb", "collapsible", "staticdetail_container", "staticdetail_ads",
+    "ads-scrollpage-container", "ads-scrollpage-height", "ads-scrollpage-box", "mr1-scrollpage-box",
+    "mr2-scrollpage-box", "skybanner", "embed", "aevp", "sisip_video_ds", "sisip_embed_sosmed", "noncontent",
+)
+_DROP_ID_PREFIXES = ("div-gpt-ad", "para_caption", "aevp", "banner_")
+_PHOTO_CLASSES = ("pic_artikel_sisip_table", "pic_artikel_sisip")
+
+_BR = "\x00"
+_BREAK_RUN = re.compile(r"(?:\s*\x00\s*){2,}")
+_GAMBAS = re.compile(r"\[Gambas:[^\]]*\]", re.IGNORECASE)
+_NOISE_PARAGRAPH = re.compile(
+    r"^(?:ADVERTISEMENT|SCROLL TO (?:RESUME|CONTINUE WITH) CONTENT"
+    r"|(?:Selengkapnya|Simak selengkapnya|Baca selengkapnya)(?: di)? halaman (?:selanjutnya|berikutnya)\.?"
+    r"|Halaman (?:selanjutnya|berikutnya)\.?"
+    r"|Halaman(?:\s+\d+)*(?:\s+(?:selanjutnya|berikutnya|next|prev))*)$",
+    re.IGNORECASE,
+)
+_VIDEO_LEAD_IN = re.compile(r"^(?:Simak(?: juga)? Video|Lihat(?: juga)? Video|Saksikan(?: juga)? Video)\b", re.IGNORECASE)
+_BACA_JUGA = re.compile(r"^\s*Baca juga\s*:", re.IGNORECASE)
+_DATELINE_DASH = re.compile(r"^\s*[-\u2013\u2014]")
+
+
+@dataclass
+class Body:
+    paragraphs: list[str] = field(default_factory=list)
+    dateline: str | None = None
+    editor_initials: str | None = None
+    images: list[dict] = field(default_factory=list)
+    page_sections: int = 0
+
+
+def _classes(element) -> tuple[str, ...]:
+    return tuple((element.get("class") or "").split())
+
+
+def _is_noise(element) -> bool:
+    if element.tag in _DROP_TAGS:
+        return True
+    classes = _classes(element)
+    if any(name in classes for name in _DROP_CLASSES):
+        return True
+    element_id = element.get("id") or ""
+    return element_id.startswith(_DROP_ID_PREFIXES)
+
+
+def _is_photo_block(element) -> bool:
+    return element.tag == "figure" or any(name in _classes(element) for name in _PHOTO_CLASSES)
+
+
+def _text_of(element) -> str:
+    return "".join(element.itertext())
+
+
+class _Walker:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.buffer: list[str] = []
+        self.result = Body()
+        self.in_ad_region = False  # between <!--s:parallaxindetail--> and <!--e:parallaxindetail-->
+        self.seen_content = False  # anything readable met yet (for the dateline)
+
+    # -- output -------------------------------------------------------------------------
+    def add_text(self, text: str | None) -> None:
+        if not text or self.in_ad_region:
+            return
+        if not self.seen_content and text.strip():
+            self.seen_content = True
+        self.buffer.append(text)
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        raw = "".join(self.buffer)
+        self.buffer = []
+        for chunk in _BREAK_RUN.split(raw):
+            text = normalize_body_text(_GAMBAS.sub(" ", chunk.replace(_BR, " ")))
+            if text and not _NOISE_PARAGRAPH.match(text) and not _VIDEO_LEAD_IN.match(text):
+                self.result.paragraphs.append(text)
+
+    # -- tree walk ------------------------------------------------------------------------
+    def visit_children(self, element) -> None:
+        self.add_text(element.text)
+        for child in element:
+            self.visit(child)
+
+    def visit(self, element) -> None:
+        if not isinstance(element.tag, str):  # comment or processing instruction
+            marker = (element.text or "").strip().lower() if element.tag is etree.Comment else ""
+            if marker == "s:parallaxindetail":
+                self.in_ad_region = True
+            elif marker == "e:parallaxindetail":
+                self.in_ad_region = False
+            self.add_text(element.tail)
+            return
+        if self.in_ad_region:
+            return
+        tag = element.tag.lower() if isinstance(element.tag, str) else element.tag
+        if _is_photo_block(element):
+            self.add_photo(element)
+        elif _is_noise(element) or self.is_noise_by_wording(element, tag):
+            pass
+        elif tag == "br":
+            self.buffer.append(_BR)
+        elif tag in _INLINE:
+            self.check_dateline(element, tag)
+            self.visit_children(element)
+        elif tag == "section" and "multi-card" in _classes(element):
+            self.result.page_sections += 1
+            self.block(element)
+        else:
+            self.block(element)
+        self.add_text(element.tail)
+
+    def block(self, element) -> None:
+        self.flush()
+        self.visit_children(element)
+        self.flush()
+
+    def is_noise_by_wording(self, element, tag: str) -> bool:
+        if tag == "p" and element.find(".//a") is not None and _BACA_JUGA.match(_text_of(element)):
+            return True
+        if tag in ("strong", "b", "p", "h2", "h3", "h4"):
+            return bool(_VIDEO_LEAD_IN.match(_text_of(element).strip()))
+        return False
+
+    def check_dateline(self, element, tag: str) -> None:
+        """<strong>Jakarta</strong> - as the first readable thing of the body is the dateline."""
+        if self.seen_content or tag not in ("strong", "b"):
+            return
+        place = normalize_space(_text_of(element))
+        if place and len(place) <= 40 and _DATELINE_DASH.match(element.tail or ""):
+            self.result.dateline = place
+
+    def add_photo(self, element) -> None:
+        images = element.xpath(".//img[@src]")
+        if not images:
+            return
+        captions = element.xpath(".//figcaption")
+        caption_text = _text_of(captions[0]) if captions else _text_of(element)
+        caption, credit = split_caption(caption_text)
+        self.result.images.append(
+            {"url": urljoin(self.base_url, images[0].get("src").strip()), "caption": caption, "credit": credit}
+        )
+
+    # -- finishing --------------------------------------------------------------------------
+    def finish(self) -> Body:
+        self.flush()
+        paragraphs = self.result.paragraphs
+        if paragraphs:
+            last, initials = split_editor_initials(paragraphs[-1])
+            if initials:
+                self.result.editor_initials = initials
+                if last:
+                    paragraphs[-1] = last
+                else:
+                    paragraphs.pop()
+        dateline = self.result.dateline
+        if dateline and len(paragraphs) >= 2 and re.fullmatch(re.escape(dateline) + r"\s*[-\u2013\u2014]", paragraphs[0]):
+            paragraphs[0:2] = [f"{paragraphs[0]} {paragraphs[1]}"]
+        return self.result
+
+
+def extract_body(container, base_url: str) -> Body:
+    """Paragraphs, dateline, editor initials and inline photos of a body container (lxml element)."""
+    walker = _Walker(base_url)
+    walker.visit_children(container)
+    return walker.finish()
+

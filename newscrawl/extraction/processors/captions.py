@@ -1,0 +1,47 @@
+"""Photo captions: the description and the credit are separate fields.
+
+Forms seen on detik pages:
+  "Tik Tok. Foto: Joe Scarnici/Getty Images"     -> ("Tik Tok", "Joe Scarnici/Getty Images")
+  "Foto: Getty Images"                            -> (None, "Getty Images")
+  "Ilustrasi (Foto: Getty Images/Mario Carlini)"  -> ("Ilustrasi", "Getty Images/Mario Carlini")
+  "Galaxy S6 Edge & S6 (ist)"                     -> ("Galaxy S6 Edge & S6", "ist")   ist = istimewa
+  "Peluncuran Foto: AP/Jon Super"                 -> ("Peluncuran", "AP/Jon Super")
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import normalize_space
+
+_PAREN_CREDIT = re.compile(r"\(\s*(?:foto|photo)\s*:\s*(?P<credit>[^()]*?)\s*\)\s*$", re.IGNORECASE)
+_IST_CREDIT = re.compile(r"\(\s*(?P<credit>ist|istimewa)\s*\)\s*$", re.IGNORECASE)
+_INLINE_CREDIT = re.compile(r"(?:^|(?<=[\s.,;]))(?:foto|photo)\s*:\s*(?P<credit>.*)$", re.IGNORECASE)
+
+
+def _undouble(text: str) -> str:
+    """"A. Foto: B A. Foto: B" (caption repeated by an alt text) -> "A. Foto: B"."""
+    half, rest = divmod(len(text), 2)
+    if rest == 1 and text[:half] == text[half + 1 :] and text[half] == " ":
+        return text[:half]
+    return text
+
+
+def split_caption(caption: str | None) -> tuple[str | None, str | None]:
+    """Return (description, credit), each None when absent."""
+    text = normalize_space(caption)
+    if text is None:
+        return None, None
+    text = _undouble(text)
+    for pattern in (_PAREN_CREDIT, _IST_CREDIT, _INLINE_CREDIT):
+        match = pattern.search(text)
+        if match:
+            description = text[: match.start()]
+            credit = normalize_space(match["credit"])
+            break
+    else:
+        description, credit = text, None
+    description = normalize_space(description)
+    if description and description.endswith(".") and not description.endswith(".."):
+        description = normalize_space(description[:-1])
+    return description, credit

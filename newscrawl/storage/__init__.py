@@ -1,0 +1,37 @@
+"""Storage of articles and their revisions in SQLite or PostgreSQL (no Scrapy here).
+
+Typical use::
+
+    from newscrawl.storage import open_database, resolve_database_url
+
+    db = open_database(resolve_database_url(settings_value))
+    statuses = db.store_articles(records, reason="crawl", run_id=run_id)
+"""
+
+from newscrawl.storage.database import Database, DatabaseUnavailable, open_database
+from newscrawl.storage.reads import Stats
+from newscrawl.storage.records import ARTICLE_FIELDS, InvalidRecord, fields_hash, normalise_record
+from newscrawl.storage.urls import (
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    mask_password,
+    resolve_database_url,
+)
+from newscrawl.storage.writes import REASONS, Status
+
+__all__ = [
+    "ARTICLE_FIELDS",
+    "DATABASE_URL_ENV",
+    "DEFAULT_DATABASE_URL",
+    "REASONS",
+    "Database",
+    "DatabaseUnavailable",
+    "InvalidRecord",
+    "Stats",
+    "Status",
+    "fields_hash",
+    "mask_password",
+    "normalise_record",
+    "open_database",
+    "resolve_database_url",
+]

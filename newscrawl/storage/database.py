@@ -1,0 +1,104 @@
+"""Opening a database: engine, automatic migrations, and the repository used by crawler and CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session
+
+from newscrawl.storage import migrate, reads, runs, writes
+from newscrawl.storage.engine import UnsupportedDatabase, make_engine
+from newscrawl.storage.urls import mask_password, resolve_database_url
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or used; the message is one line, password masked."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = mask_password(url)
+        self.reason = reason
+        super().__init__(f"database {self.url} is unavailable: {reason}")
+
+
+class Database:
+    """The article repository: everything the crawler pipelines and the CLI store or read."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.display_url = mask_password(url)
+
+    def store_articles(
+        self, records: Sequence[Mapping[str, Any]], reason: str = "crawl", run_id: int | None = None
+    ) -> list[writes.Status]:
+        return writes.store_articles(self.engine, records, reason, run_id)
+
+    def known_articles(self, article_ids: Iterable[int]) -> dict[int, str | None]:
+        return reads.known_articles(self.engine, article_ids)
+
+    def iter_articles(
+        self, since: date | None = None, until: date | None = None, section: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return reads.iter_articles(self.engine, since, until, section)
+
+    def count_articles(
+        self, since: date | None = None, until: date | None = None, section: str | None = None
+    ) -> int:
+        return reads.count_articles(self.engine, since, until, section)
+
+    def stats(self) -> reads.Stats:
+        return reads.stats(self.engine)
+
+    def start_run(self, kind: str, arguments: dict[str, Any] | None = None) -> int:
+        return runs.start_run(self.engine, kind, arguments)
+
+    def finish_run(self, run_id: int, counts: dict[str, Any], outcome: str) -> None:
+        runs.finish_run(self.engine, run_id, counts, outcome)
+
+    def schema_revision(self) -> str | None:
+        return migrate.current_revision(self.engine)
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Database:
+    """Connect (default URL: see resolve_database_url) and bring the schema up to date.
+
+    Raises DatabaseUnavailable when the URL is malformed, the server is unreachable,
+    or the schema cannot be created.
+    """
+    url = url or resolve_database_url()
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError, UnsupportedDatabase, ImportError, OSError) as error:
+        raise DatabaseUnavailable(url, _one_line(error, url)) from error
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        if migrate_schema:
+            migrate.ensure_current(engine)
+    except DBAPIError as error:
+        engine.dispose()
+        raise DatabaseUnavailable(url, _one_line(error.orig or error, url)) from error
+    return Database(engine, url)
+
+
+def _one_line(error: BaseException, url: str) -> str:
+    """The first line of an error message, with any password it quotes masked."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    message = lines[0] if lines else type(error).__name__
+    masked = mask_password(url)
+    return message.replace(url, masked) if url != masked else message

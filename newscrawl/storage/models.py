@@ -1,0 +1,145 @@
+"""Tables: the current version of each article, every stored version, and crawl runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware timestamp, stored in UTC.
+
+    SQLite keeps no zone, so values are converted to UTC on the way in and marked
+    UTC on the way out; PostgreSQL gets a real ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: a UTC offset is required")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Lists and objects; none_as_null keeps Python None as SQL NULL rather than JSON 'null'.
+JsonValue = JSON(none_as_null=True)
+
+# 64-bit keys on PostgreSQL; SQLite only auto-numbers a plain INTEGER primary key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleFields:
+    """The schema's 22 fields as columns, shared by articles and their revisions.
+
+    published_at and fetched_at are UTC timestamps for sorting and filtering; the
+    ``*_iso`` columns keep the strings as given, so the original offset (WIB, WITA,
+    WIT) and spelling come back exactly.
+    """
+
+    url: Mapped[str] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    published_at_iso: Mapped[str | None] = mapped_column(Text)
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str] | None] = mapped_column(JsonValue)
+    byline: Mapped[str | None] = mapped_column(Text)
+    editor_initials: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    photo_caption: Mapped[str | None] = mapped_column(Text)
+    photo_credit: Mapped[str | None] = mapped_column(Text)
+    dateline: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    images: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonValue)
+    tags: Mapped[list[str] | None] = mapped_column(JsonValue)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    word_count: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    layout: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    fetched_at_iso: Mapped[str | None] = mapped_column(Text)
+    fields_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Article(ArticleFields, Base):
+    """One row per article: its current version."""
+
+    __tablename__ = "articles"
+
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    # Which revision the row shows, and the highest revision number handed out so far.
+    current_revision: Mapped[int] = mapped_column(Integer)
+    revision_count: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_articles_published_at", "published_at", "article_id"),
+        Index("ix_articles_section", "section"),
+    )
+
+
+class ArticleRevision(ArticleFields, Base):
+    """Every distinct version of an article ever stored (the current one included)."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    # Filled by the WARC archive (not built yet): where the raw response of this version lies.
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "revision", name="uq_article_revisions_revision"),
+        UniqueConstraint("article_id", "fields_hash", name="uq_article_revisions_fields_hash"),
+    )
+
+
+class CrawlRun(Base):
+    """One crawl, load or other job that wrote to the database."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    arguments: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
+    outcome: Mapped[str | None] = mapped_column(String(32))

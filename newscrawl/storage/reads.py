@@ -1,0 +1,140 @@
+"""Reading articles back: streaming export, incremental-crawl lookups, statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, case, func, select
+
+from newscrawl.storage.models import Article, ArticleRevision, CrawlRun
+from newscrawl.storage.records import ARTICLE_FIELDS, LIST_FIELDS, TIMESTAMP_FIELDS
+from newscrawl.storage.rows import RECORD_COLUMNS, iso_column, row_to_record
+
+# Rows fetched per round trip while streaming; bounds the memory an export needs.
+STREAM_BATCH = 500
+# Keeps IN (...) lists well inside every database's parameter limit.
+LOOKUP_CHUNK = 1000
+
+
+def known_articles(engine: Engine, article_ids: Iterable[int]) -> dict[int, str | None]:
+    """Which of these articles are stored, with their published_at (ISO string or None)."""
+    ids = list(dict.fromkeys(article_ids))
+    known: dict[int, str | None] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start : start + LOOKUP_CHUNK]
+            rows = connection.execute(
+                select(Article.article_id, Article.published_at_iso).where(Article.article_id.in_(chunk))
+            )
+            known.update((row.article_id, row.published_at_iso) for row in rows)
+    return known
+
+
+def _filtered(
+    statement: Select, since: date | None, until: date | None, section: str | None
+) -> Select:
+    """Filter on the publication date as printed on the page (its own UTC offset), both ends inclusive.
+
+    The UTC range test is looser by a day each side (offsets reach ±14 h) and only there
+    so the published_at index can narrow the scan; the date test on the ISO string decides.
+    """
+    local_date = func.substr(Article.published_at_iso, 1, 10)
+    if since is not None:
+        statement = statement.where(
+            Article.published_at >= _utc_midnight(since - timedelta(days=1)),
+            local_date >= since.isoformat(),
+        )
+    if until is not None:
+        statement = statement.where(
+            Article.published_at < _utc_midnight(until + timedelta(days=2)),
+            local_date <= until.isoformat(),
+        )
+    if section is not None:
+        statement = statement.where(Article.section == section)
+    return statement
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+def count_articles(
+    engine: Engine, since: date | None = None, until: date | None = None, section: str | None = None
+) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(_filtered(select(func.count()).select_from(Article), since, until, section))
+
+
+def iter_articles(
+    engine: Engine, since: date | None = None, until: date | None = None, section: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield current articles as records in publication order (undated ones last).
+
+    Rows are streamed (a server-side cursor on PostgreSQL), so memory stays flat
+    however large the table.
+    """
+    statement = _filtered(select(*RECORD_COLUMNS), since, until, section).order_by(
+        Article.published_at.asc().nulls_last(), Article.article_id
+    )
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
+        for row in result:
+            yield row_to_record(row)
+
+
+@dataclass
+class Stats:
+    articles: int
+    per_month: list[tuple[str | None, int]]
+    per_section: list[tuple[str | None, int]]
+    # Share (0..1) of articles with each schema field filled.
+    coverage: dict[str, float]
+    revisions: int
+    articles_with_several_revisions: int
+    last_runs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _filled(name: str) -> Any:
+    if name in TIMESTAMP_FIELDS:
+        return getattr(Article, iso_column(name)).is_not(None)
+    column = getattr(Article, name)
+    if name in LIST_FIELDS:
+        return func.coalesce(func.json_array_length(column), 0) > 0
+    if column.type.python_type is str:
+        return and_(column.is_not(None), column != "")
+    return column.is_not(None)
+
+
+def stats(engine: Engine, last_runs: int = 5) -> Stats:
+    month = func.substr(Article.published_at_iso, 1, 7)
+    coverage_columns = [func.sum(case((_filled(name), 1), else_=0)) for name in ARTICLE_FIELDS]
+    with engine.connect() as connection:
+        total = connection.scalar(select(func.count()).select_from(Article))
+        per_month = connection.execute(
+            select(month, func.count()).group_by(month).order_by(month.asc().nulls_last())
+        ).all()
+        per_section = connection.execute(
+            select(Article.section, func.count())
+            .group_by(Article.section)
+            .order_by(func.count().desc(), Article.section)
+        ).all()
+        filled = connection.execute(select(*coverage_columns)).one()
+        revisions = connection.scalar(select(func.count()).select_from(ArticleRevision))
+        several = connection.scalar(
+            select(func.count()).select_from(Article).where(Article.revision_count > 1)
+        )
+        runs = connection.execute(
+            select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(last_runs)
+        ).mappings().all()
+    return Stats(
+        articles=total,
+        per_month=[tuple(row) for row in per_month],
+        per_section=[tuple(row) for row in per_section],
+        coverage={name: (count or 0) / total if total else 0.0 for name, count in zip(ARTICLE_FIELDS, filled)},
+        revisions=revisions,
+        articles_with_several_revisions=several,
+        last_runs=[dict(run) for run in runs],
+    )

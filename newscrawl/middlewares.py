@@ -1,0 +1,64 @@
+"""Downloader middleware: retries that wait before asking again."""
+
+from __future__ import annotations
+
+import asyncio
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry of 429/5xx and timeouts, plus a wait before each retry: Retry-After when the
+    server gives one, else an exponential backoff (base * 2**attempt, capped). 404/410 are not in
+    RETRY_HTTP_CODES, so they are never retried. Waiting here delays only this request."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 120.0)
+
+    def delay_for(self, request, response=None) -> float:
+        attempt = request.meta.get("retry_times", 0)
+        header = retry_after_seconds(response.headers.get(b"Retry-After")) if response is not None else None
+        delay = header if header is not None else self.backoff_base * (2 ** attempt)
+        return min(delay, self.backoff_max)
+
+    async def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await asyncio.sleep(self.delay_for(request, response))
+        self.crawler.stats.inc_value(f"newscrawl/retried/{response.status}")
+        return retry
+
+    async def process_exception(self, request, exception, spider=None):
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        retry = self._retry(request, exception)
+        if retry is None:
+            return None
+        await asyncio.sleep(self.delay_for(request))
+        self.crawler.stats.inc_value(f"newscrawl/retried/{type(exception).__name__}")
+        return retry

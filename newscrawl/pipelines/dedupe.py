@@ -1,0 +1,40 @@
+"""Pass on only articles that are new or changed: once per run, and not again if stored unchanged.
+
+Unchanged articles are dropped here, before the feed export, so each run's JSON lines file holds
+exactly its new and changed articles. The store pipeline's upsert remains the real guard against
+concurrent writers; this read only avoids needless writes and exports.
+"""
+
+from __future__ import annotations
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from ..storage import fields_hash
+
+
+class DedupePipeline:
+    def __init__(self, stats):
+        self.stats = stats
+        self.seen_ids: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler.stats)
+        pipeline.crawler = crawler
+        return pipeline
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        article_id = adapter.get("article_id")
+        if article_id in self.seen_ids:
+            self.stats.inc_value("newscrawl/dropped/duplicate_in_run")
+            raise DropItem(f"already scraped in this run: {adapter.get('url')}", log_level="DEBUG")
+        self.seen_ids.add(article_id)
+        database = getattr(self.crawler.spider, "database", None)
+        if database is not None and article_id is not None:
+            stored = database.current_fields_hashes([article_id]).get(article_id)
+            if stored is not None and stored == fields_hash(adapter.asdict()):
+                self.stats.inc_value("newscrawl/articles/unchanged")
+                raise DropItem(f"unchanged since last stored: {adapter.get('url')}", log_level="DEBUG")
+        return item

@@ -1,0 +1,101 @@
+"""Persist articles through the storage layer, in batches; record the run in crawl_runs.
+
+Writes are batched (NEWSCRAWL_STORE_BATCH_SIZE articles per transaction) and flushed when the
+spider closes: a killed process loses at most the last unflushed batch, and a batch is one
+transaction, so no article is ever half-written. If the database fails mid-run the items are
+still in the run's JSON lines file (the feed export is not behind this pipeline) and the log
+says how to load them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from itemadapter import ItemAdapter
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..storage import DatabaseUnavailable, open_database, resolve_database_url
+from ..summary import summarize
+
+logger = logging.getLogger(__name__)
+
+
+class StoredArticles:
+    """What the spider may ask the archive: does this article need fetching?"""
+
+    def __init__(self, database):
+        self.database = database
+
+    def needs_fetch(self, article_id: int, young_since: datetime) -> bool:
+        known = self.database.known_articles([article_id])
+        if article_id not in known:
+            return True
+        published = known[article_id]
+        return published is not None and datetime.fromisoformat(published) >= young_since
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.batch_size = max(1, settings.getint("NEWSCRAWL_STORE_BATCH_SIZE", 50))
+        self.database_url = resolve_database_url(settings.get("NEWSCRAWL_DATABASE_URL"))
+        self.max_failed_share = settings.getfloat("NEWSCRAWL_MAX_FAILED_SHARE", 0.2)
+        self.batch: list[dict] = []
+        self.database = None
+        self.run_id = None
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        # Unreachable databases are refused before crawling by the crawl command; this raise
+        # covers programmatic runs.
+        self.database = open_database(self.database_url)
+        spider.database = self.database
+        spider.archive = StoredArticles(self.database)
+        plan = getattr(spider, "plan", None)
+        self.run_id = self.database.start_run("crawl", dict(plan.arguments) if plan else {})
+        logger.info("storing to %s (run %s)", self.database.display_url, self.run_id)
+
+    def process_item(self, item, spider=None):
+        if not self.failed:
+            self.batch.append(ItemAdapter(item).asdict())
+            if len(self.batch) >= self.batch_size:
+                self.flush()
+        return item
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if not batch or self.failed:
+            return
+        try:
+            statuses = self.database.store_articles(batch, reason="crawl", run_id=self.run_id)
+        except (SQLAlchemyError, DatabaseUnavailable, OSError) as error:
+            self.failed = True
+            self.stats.set_value("newscrawl/store_failed", 1)
+            spider = self.crawler.spider
+            feed = f"{spider.exports_dir}/{spider.name}/{spider.run_started}.jsonl"
+            logger.error(
+                "storing to %s failed (%s); this run's articles are in %s: load them with `newscrawl load %s`",
+                self.database.display_url, str(error).splitlines()[0], feed, feed,
+            )
+            return
+        for status in statuses:
+            self.stats.inc_value(f"newscrawl/articles/{status}")
+
+    def close_spider(self, spider=None):
+        if self.database is None:
+            return
+        self.flush()
+        summary = summarize(self.stats.get_stats(), bool(self.crawler.spider.plan.days), self.max_failed_share)
+        try:
+            self.database.finish_run(self.run_id, summary.counts(), summary.outcome)
+        except SQLAlchemyError as error:
+            logger.error("could not record the run's outcome: %s", str(error).splitlines()[0])
+        self.database.close()

@@ -1,0 +1,81 @@
+"""Scrapy settings for newscrawl. Every newscrawl-specific setting starts with NEWSCRAWL_ and is
+documented in the README; any of them can be overridden per run with ``-s NAME=VALUE``."""
+
+from newscrawl import __version__
+from newscrawl.items import ARTICLE_FIELDS
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
+
+# -- where things go ---------------------------------------------------------------------------
+# Database of record; the environment variable of the same name overrides it.
+NEWSCRAWL_DATABASE_URL = "sqlite:///exports/newscrawl.sqlite3"
+NEWSCRAWL_EXPORTS_DIR = "exports"
+NEWSCRAWL_STORE_BATCH_SIZE = 50  # articles written per database transaction
+
+# -- what to fetch ------------------------------------------------------------------------------
+NEWSCRAWL_REVISIT_HOURS = 48  # an already stored article younger than this is fetched again
+NEWSCRAWL_MAX_INDEX_PAGES = 100  # per day, a guard against a pagination loop
+NEWSCRAWL_MAX_FAILED_SHARE = 0.2  # more failed article pages than this share fails the run
+
+# -- politeness ---------------------------------------------------------------------------------
+NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
+USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "id-ID,id;q=0.9,en;q=0.5",
+}
+COOKIES_ENABLED = False
+
+# -- robustness ---------------------------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+NEWSCRAWL_RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on every retry, Retry-After wins when given
+NEWSCRAWL_RETRY_BACKOFF_MAX = 120.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+}
+HTTPERROR_ALLOWED_CODES = []
+
+# Development only: replay responses from .scrapy/httpcache instead of the network.
+HTTPCACHE_ENABLED = False
+
+# -- items --------------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.ValidatePipeline": 100,
+    "newscrawl.pipelines.DedupePipeline": 200,
+    "newscrawl.pipelines.StorePipeline": 300,
+}
+# JSON lines of each run's new and changed articles (unchanged ones are dropped before this).
+FEEDS = {
+    "%(exports_dir)s/%(name)s/%(run_started)s.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+        "fields": list(ARTICLE_FIELDS),
+        "store_empty": False,
+        "overwrite": False,
+    }
+}
+FEED_EXPORT_ENCODING = "utf-8"
+
+EXTENSIONS = {
+    "newscrawl.extensions.RunSummary": 500,
+}
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_INDENT = None

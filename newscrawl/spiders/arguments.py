@@ -1,0 +1,101 @@
+"""The detikinet spider's -a arguments, checked before anything is fetched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ..extraction.processors.dates import WIB
+from .. import urls as detik_urls
+
+KNOWN = ("since", "until", "urls", "url_file", "refresh")
+
+
+class ArgumentError(ValueError):
+    """A bad -a argument; its message is the one line shown to the user."""
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    days: tuple[date, ...] = ()  # index pages to read, one day each (WIB dates)
+    read_rss: bool = False
+    article_urls: tuple[str, ...] = ()
+    refresh: bool = False
+    bounded: bool = False  # since/until given: store only articles published inside the range
+    arguments: dict = field(default_factory=dict)
+
+    @property
+    def first_day(self) -> date | None:
+        return self.days[0] if self.days else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.days[-1] if self.days else None
+
+
+def _parse_day(name: str, value: str) -> date:
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ArgumentError(f"{name}={value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _parse_flag(name: str, value: str) -> bool:
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ArgumentError(f"{name}={value!r} must be 1 or 0")
+
+
+def _article_urls(raw: list[str]) -> tuple[str, ...]:
+    checked = []
+    for url in (line.strip() for line in raw):
+        if not url or url.startswith("#"):
+            continue
+        if detik_urls.classify(url) != "article":
+            raise ArgumentError(f"{url!r} is not a detikInet article URL (https://inet.detik.com/<section>/d-<id>/<slug>)")
+        checked.append(detik_urls.canonicalize(url))
+    if not checked:
+        raise ArgumentError("no article URL given")
+    return tuple(dict.fromkeys(checked))
+
+
+def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
+    """Turn the spider's keyword arguments into a crawl plan, or raise ArgumentError."""
+    unknown = sorted(set(arguments) - set(KNOWN))
+    if unknown:
+        raise ArgumentError(f"unknown argument {unknown[0]!r}; known arguments: {', '.join(KNOWN)}")
+    today = today or datetime.now(WIB).date()
+    refresh = _parse_flag("refresh", arguments.get("refresh", "0"))
+
+    if "urls" in arguments or "url_file" in arguments:
+        if "since" in arguments or "until" in arguments:
+            raise ArgumentError("urls/url_file cannot be combined with since/until")
+        raw: list[str] = []
+        if "urls" in arguments:
+            raw.extend(arguments["urls"].split(","))
+        if "url_file" in arguments:
+            path = Path(arguments["url_file"])
+            try:
+                raw.extend(path.read_text(encoding="utf-8").splitlines())
+            except OSError as error:
+                raise ArgumentError(f"url_file {str(path)!r} cannot be read: {error.strerror}") from None
+        return CrawlPlan(article_urls=_article_urls(raw), refresh=True, arguments=dict(arguments))
+
+    if "since" in arguments or "until" in arguments:
+        since = _parse_day("since", arguments["since"]) if "since" in arguments else None
+        until = _parse_day("until", arguments["until"]) if "until" in arguments else today
+        since = since or until
+        if since > until:
+            raise ArgumentError(f"since={since.isoformat()} is after until={until.isoformat()}")
+        if until > today:
+            raise ArgumentError(f"until={until.isoformat()} is in the future (today is {today.isoformat()} WIB)")
+        days = tuple(since + timedelta(days=offset) for offset in range((until - since).days + 1))
+        return CrawlPlan(days=days, refresh=refresh, bounded=True, arguments=dict(arguments))
+
+    # The scheduled case: yesterday and today (WIB) plus the RSS feed for the newest items.
+    return CrawlPlan(days=(today - timedelta(days=1), today), read_rss=True, refresh=refresh,
+                     arguments=dict(arguments))

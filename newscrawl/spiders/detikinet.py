@@ -1,0 +1,196 @@
+"""The detikinet spider: what to fetch, in what order. Extraction lives in newscrawl.extraction.
+
+  -a since=YYYY-MM-DD -a until=YYYY-MM-DD   index pages of each day (WIB), every result page
+  (no arguments)                             yesterday and today (WIB) plus the RSS feed
+  -a urls=URL1,URL2 / -a url_file=PATH       these article URLs only
+  -a refresh=1                               fetch articles already stored too
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import scrapy
+
+from .. import urls as detik_urls
+from ..extraction import extract_response, merge_pages
+from ..extraction.processors.dates import WIB
+from .arguments import plan_crawl
+
+INDEX_URL = "https://inet.detik.com/indeks"
+RSS_URL = "https://inet.detik.com/rss"
+# Index cards of the day's list; "Berita Terkait"/"Artikel Lainnya"/"Terpopuler" boxes (cb-*) look
+# the same, so they are excluded by ancestry.
+INDEX_CARDS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' list-content ') or @id='indeks-container']"
+    "//article[not(ancestor::*[contains(@class, 'cb-')])]"
+)
+
+
+def index_url(day: date, page: int = 1) -> str:
+    # detik's date filter is MM/DD/YYYY and must be repeated on every result page.
+    query = f"date={day:%m/%d/%Y}"
+    return f"{INDEX_URL}?{query}" if page <= 1 else f"{INDEX_URL}?page={page}&{query}"
+
+
+def _linked_index_pages(response) -> set[int]:
+    pages = set()
+    for href in response.css(".pagination a::attr(href), a.pagination__item::attr(href)").getall():
+        parts = urlsplit(response.urljoin(href))
+        query_page = parse_qs(parts.query).get("page", [""])[0]
+        path_page = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        for candidate in (query_page, path_page):
+            if candidate.isdigit():
+                pages.add(int(candidate))
+    return pages
+
+
+class DetikInetSpider(scrapy.Spider):
+    name = "detikinet"
+    allowed_domains = ["inet.detik.com"]
+
+    def __init__(self, *args, **kwargs):
+        self.plan = plan_crawl(kwargs)
+        super().__init__(*args)
+        started = datetime.now(timezone.utc).replace(microsecond=0)
+        self.run_started_at = started
+        self.run_started = started.strftime("%Y-%m-%dT%H-%M-%S")  # used in export/WARC file names
+        self.exports_dir = "exports"
+        self.archive = None  # set by the store pipeline: tells which stored articles need no refetch
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.exports_dir = crawler.settings.get("NEWSCRAWL_EXPORTS_DIR", "exports")
+        spider.revisit_window = timedelta(hours=crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS", 48))
+        spider.max_index_pages = crawler.settings.getint("NEWSCRAWL_MAX_INDEX_PAGES", 100)
+        return spider
+
+    # -- discovery -------------------------------------------------------------------------------
+    async def start(self):
+        for url in self.plan.article_urls:
+            yield self.article_request(url, source="argument")
+        for day in self.plan.days:
+            yield self.index_request(day, 1)
+        if self.plan.read_rss:
+            yield scrapy.Request(RSS_URL, callback=self.parse_rss, errback=self.failed, meta={"page_kind": "rss"})
+
+    def index_request(self, day: date, page: int) -> scrapy.Request:
+        return scrapy.Request(index_url(day, page), callback=self.parse_index, errback=self.failed,
+                              cb_kwargs={"day": day, "page": page}, meta={"page_kind": "index"})
+
+    def failed(self, failure):
+        """A page that failed for good (after retries): counted by kind and HTTP status or error."""
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        status = str(response.status) if response is not None else type(failure.value).__name__
+        kind = request.meta.get("page_kind", "other")
+        self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
+        self.logger.warning("%s failed: %s", request.url, status)
+
+    def article_request(self, url: str, source: str, **meta) -> scrapy.Request:
+        return scrapy.Request(detik_urls.canonicalize(url), callback=self.parse_article, errback=self.failed,
+                              meta={"page_kind": "article", "source": source, **meta})
+
+    def parse_index(self, response, day: date, page: int):
+        self.crawler.stats.inc_value("newscrawl/pages/index")
+        cards = response.xpath(INDEX_CARDS)
+        self.crawler.stats.inc_value("newscrawl/index/cards", len(cards))
+        for card in cards:
+            href = card.css("h3 a::attr(href), .media__title a::attr(href)").get() or card.css("a::attr(href)").get()
+            if href:
+                yield from self.follow_link(response.urljoin(href), source="index", card_time=card.attrib.get("d-time"))
+        next_page = page + 1
+        if cards and next_page in _linked_index_pages(response):
+            if next_page > self.max_index_pages:
+                self.logger.warning("index of %s: stopped at page %d (NEWSCRAWL_MAX_INDEX_PAGES)", day, page)
+                return
+            yield self.index_request(day, next_page)
+
+    def parse_rss(self, response):
+        self.crawler.stats.inc_value("newscrawl/pages/rss")
+        response.selector.remove_namespaces()
+        for link in response.xpath("//item/link/text() | //item/guid/text()").getall():
+            yield from self.follow_link(link.strip(), source="rss")
+
+    def follow_link(self, url: str, source: str, card_time: str | None = None):
+        kind = detik_urls.classify(url)
+        if kind != "article":
+            # Galleries, videos and other channels are never fetched, only counted.
+            self.crawler.stats.inc_value(f"newscrawl/skipped/{kind}")
+            return
+        if not self.wants(detik_urls.article_id(url), card_time):
+            return
+        yield self.article_request(url, source=source)
+
+    def wants(self, article_id: int | None, card_time: str | None) -> bool:
+        """Whether an article found on an index or feed should be fetched in this run."""
+        published = _epoch_seconds(card_time)
+        if self.plan.bounded and published is not None and not self.in_range(published):
+            self.crawler.stats.inc_value("newscrawl/skipped/outside_range")
+            return False
+        if self.plan.refresh or self.archive is None or article_id is None:
+            return True
+        if self.archive.needs_fetch(article_id, self.run_started_at - self.revisit_window):
+            return True
+        self.crawler.stats.inc_value("newscrawl/skipped/already_stored")
+        return False
+
+    def in_range(self, published: datetime) -> bool:
+        day = published.astimezone(WIB).date()
+        return self.plan.first_day <= day <= self.plan.last_day
+
+    # -- articles --------------------------------------------------------------------------------
+    def parse_article(self, response, previous_pages=()):
+        extraction = extract_response(response)
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/pages/article")
+        if extraction.kind != "article":
+            stats.inc_value(f"newscrawl/non_article/{extraction.kind}")
+            return
+        for warning in extraction.warnings:
+            self.logger.warning("%s: %s", response.url, warning)
+            stats.inc_value("newscrawl/extraction_warnings")
+        item = extraction.item
+        expected_pages = response.meta.get("expected_pages", extraction.pages_in_nav)
+        if response.meta.get("single_view"):
+            if extraction.pages_in_nav > 1:
+                # The site ignored ?single=1: collect the pages one by one instead.
+                yield self.page_request(item["url"], 2, [item], extraction.pages_in_nav)
+                return
+            item["page_count"] = max(item["page_count"], expected_pages)
+        elif previous_pages:
+            pages = [*previous_pages, item]
+            if len(pages) < expected_pages:
+                yield self.page_request(item["url"], len(pages) + 1, pages, expected_pages)
+                return
+            item = merge_pages(pages)
+        elif extraction.pages_in_nav > 1:
+            yield scrapy.Request(detik_urls.single_view_url(item["url"]), callback=self.parse_article, errback=self.failed,
+                                 meta={"page_kind": "article", "single_view": True, "expected_pages": extraction.pages_in_nav})
+            return
+        yield from self.emit(item)
+
+    def page_request(self, url: str, page: int, pages: list, expected_pages: int) -> scrapy.Request:
+        return scrapy.Request(detik_urls.page_url(url, page), callback=self.parse_article, errback=self.failed,
+                              cb_kwargs={"previous_pages": tuple(pages)},
+                              meta={"page_kind": "article", "expected_pages": expected_pages})
+
+    def emit(self, item):
+        stats = self.crawler.stats
+        stats.inc_value(f"newscrawl/layout/{item['layout']}")
+        if self.plan.bounded:
+            # An undated article listed on a day's index is kept: dropping it would lose it silently.
+            published = item["published_at"] and datetime.fromisoformat(item["published_at"])
+            if published and not self.in_range(published):
+                stats.inc_value("newscrawl/skipped/outside_range")
+                return
+        yield item
+
+
+def _epoch_seconds(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value).strip()), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None

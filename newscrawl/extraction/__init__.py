@@ -22,7 +22,9 @@ from .processors.bylines import split_authors
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
 
 NO_DATE_WARNING = "no parseable publication date"
-_PAGE_LINKS = ".detail__long-nav a, .detail__multiple a, a.detail__anchor-numb, .mid_multi a"
+_PAGE_LINK_TEXT = ", ".join(
+    f"{query} ::text" for query in (".detail__long-nav a", ".detail__multiple a", "a.detail__anchor-numb", ".mid_multi a")
+)
 
 
 @dataclass
@@ -148,7 +150,7 @@ def _published(page: Page, published_raw: str | None) -> datetime | None:
 
 
 def _pages_in_nav(page: Page) -> int:
-    numbers = [int(text) for text in (t.strip() for t in page.selector.css(_PAGE_LINKS + " ::text").getall()) if text.isdigit()]
+    numbers = [int(text) for text in (t.strip() for t in page.selector.css(_PAGE_LINK_TEXT).getall()) if text.isdigit()]
     return max(numbers, default=1)
 
 

@@ -39,6 +39,9 @@ class Database:
     def known_articles(self, article_ids: Iterable[int]) -> dict[int, str | None]:
         return reads.known_articles(self.engine, article_ids)
 
+    def current_fields_hashes(self, article_ids: Iterable[int]) -> dict[int, str]:
+        return reads.current_fields_hashes(self.engine, article_ids)
+
     def iter_articles(
         self, since: date | None = None, until: date | None = None, section: str | None = None
     ) -> Iterator[dict[str, Any]]:

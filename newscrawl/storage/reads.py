@@ -33,6 +33,20 @@ def known_articles(engine: Engine, article_ids: Iterable[int]) -> dict[int, str 
     return known
 
 
+def current_fields_hashes(engine: Engine, article_ids: Iterable[int]) -> dict[int, str]:
+    """The fields_hash of the current version of each of these articles that is stored."""
+    ids = list(dict.fromkeys(article_ids))
+    hashes: dict[int, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start : start + LOOKUP_CHUNK]
+            rows = connection.execute(
+                select(Article.article_id, Article.fields_hash).where(Article.article_id.in_(chunk))
+            )
+            hashes.update((row.article_id, row.fields_hash) for row in rows)
+    return hashes
+
+
 def _filtered(
     statement: Select, since: date | None, until: date | None, section: str | None
 ) -> Select:

@@ -15,7 +15,7 @@ from datetime import datetime
 from itemadapter import ItemAdapter
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..storage import DatabaseUnavailable, open_database, resolve_database_url
+from ..storage import DatabaseUnavailable, InvalidRecord, open_database, resolve_database_url
 from ..summary import summarize
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class StorePipeline:
         if not batch or self.failed:
             return
         try:
-            statuses = self.database.store_articles(batch, reason="crawl", run_id=self.run_id)
+            statuses = self.store(batch)
         except (SQLAlchemyError, DatabaseUnavailable, OSError) as error:
             self.failed = True
             self.stats.set_value("newscrawl/store_failed", 1)
@@ -88,6 +88,20 @@ class StorePipeline:
             return
         for status in statuses:
             self.stats.inc_value(f"newscrawl/articles/{status}")
+
+    def store(self, batch: list[dict]) -> list[str]:
+        try:
+            return self.database.store_articles(batch, reason="crawl", run_id=self.run_id)
+        except InvalidRecord:
+            # One bad record must not cost the batch: store the records one by one.
+            statuses = []
+            for record in batch:
+                try:
+                    statuses.extend(self.database.store_articles([record], reason="crawl", run_id=self.run_id))
+                except InvalidRecord as error:
+                    self.stats.inc_value("newscrawl/dropped/invalid_record")
+                    logger.warning("not stored, invalid: %s (%s)", record.get("url"), error)
+            return statuses
 
     def close_spider(self, spider=None):
         if self.database is None:

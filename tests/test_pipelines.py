@@ -1,0 +1,106 @@
+"""The item pipelines with items built here and a real SQLite database in a temporary folder."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newscrawl.extraction import extract
+from newscrawl.items import ArticleItem
+from newscrawl.pipelines import DedupePipeline, StorePipeline, ValidatePipeline
+from newscrawl.spiders.detikinet import DetikInetSpider
+from newscrawl.storage import open_database
+from tests.conftest import FETCHED_AT
+
+
+@pytest.fixture
+def article(fixture_page):
+    expected, html = fixture_page("detikinet-2022-12-10-d-6453192")
+    return extract(expected["request_url"], html, fetched_at=FETCHED_AT).item
+
+
+@pytest.fixture
+def crawler(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSCRAWL_DATABASE_URL", raising=False)
+    settings = {
+        "NEWSCRAWL_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "NEWSCRAWL_STORE_BATCH_SIZE": 2,
+        "NEWSCRAWL_EXPORTS_DIR": str(tmp_path),
+    }
+    crawler = get_crawler(DetikInetSpider, settings)
+    crawler.spider = crawler._create_spider(since="2022-12-10", until="2022-12-10")
+    crawler.stats.open_spider()
+    return crawler
+
+
+def changed(item: ArticleItem, **fields) -> ArticleItem:
+    copy = ArticleItem(item)
+    copy.update(fields)
+    return copy
+
+
+def test_validate_drops_items_without_required_fields_and_counts_why(crawler, article):
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    with pytest.raises(DropItem, match="no body"):
+        pipeline.process_item(changed(article, body=None))
+    with pytest.raises(DropItem, match="no headline"):
+        pipeline.process_item(changed(article, headline=""))
+    assert pipeline.process_item(changed(article, published_at=None))["published_at"] is None
+    assert pipeline.process_item(article) is article
+
+    stats = crawler.stats.get_stats()
+    assert stats["newscrawl/dropped/missing_body"] == 1
+    assert stats["newscrawl/dropped/missing_headline"] == 1
+    assert stats["newscrawl/articles_undated"] == 1
+
+
+def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_path):
+    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
+    store.open_spider()
+    other = changed(article, article_id=6453193, url=article["url"] + "-lain")
+    third = changed(article, article_id=6453194, url=article["url"] + "-ketiga")
+    for item in (article, other):
+        store.process_item(dedupe.process_item(item))
+    # Two items = one batch of NEWSCRAWL_STORE_BATCH_SIZE: written already, before close.
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        assert db.count_articles() == 2
+    with pytest.raises(DropItem, match="already scraped in this run"):
+        dedupe.process_item(article)
+    store.process_item(dedupe.process_item(third))
+    store.close_spider()
+    assert crawler.stats.get_value("newscrawl/articles/new") == 3
+    assert crawler.stats.get_value("newscrawl/dropped/duplicate_in_run") == 1
+
+    # A later run: an unchanged article is dropped before storage, an edited one becomes a revision.
+    crawler.stats.set_value("newscrawl/articles/new", 0)
+    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
+    store.open_spider()
+    with pytest.raises(DropItem, match="unchanged"):
+        dedupe.process_item(changed(other, fetched_at="2026-11-29T03:00:00+00:00"))
+    edited = changed(article, body=article["body"] + "\n\nKoreksi: angka properti diperbarui.")
+    store.process_item(dedupe.process_item(edited))
+    store.close_spider()
+
+    assert crawler.stats.get_value("newscrawl/articles/unchanged") == 1
+    assert crawler.stats.get_value("newscrawl/articles/changed") == 1
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        assert db.count_articles() == 3
+        stored = {record["article_id"]: record for record in db.iter_articles()}
+        assert stored[6453192]["body"].endswith("Koreksi: angka properti diperbarui.")
+        assert db.stats().revisions == 4
+
+
+def test_store_records_the_run(crawler, article, tmp_path):
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    crawler.stats.inc_value("newscrawl/pages/index")
+    crawler.stats.inc_value("newscrawl/pages/article")
+    store.process_item(article)
+    store.close_spider()
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        (run,) = db.stats().last_runs
+    assert run["kind"] == "crawl"
+    assert run["outcome"] == "ok"
+    assert run["arguments"] == {"since": "2022-12-10", "until": "2022-12-10"}
+    assert run["counts"]["articles"] == {"new": 1}

@@ -1,0 +1,122 @@
+"""Spider pieces without a network: argument planning, index parsing, backoff, the run summary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from newscrawl.middlewares import retry_after_seconds
+from newscrawl.spiders.arguments import ArgumentError, plan_crawl
+from newscrawl.spiders.detikinet import DetikInetSpider, index_url
+from newscrawl.summary import summarize
+
+TODAY = date(2026, 11, 28)
+
+
+def test_default_plan_reads_yesterday_today_and_rss():
+    plan = plan_crawl({}, today=TODAY)
+    assert plan.days == (date(2026, 11, 27), date(2026, 11, 28))
+    assert plan.read_rss and not plan.bounded and not plan.refresh
+
+
+def test_range_plan_is_inclusive():
+    plan = plan_crawl({"since": "2024-02-27", "until": "2024-03-01", "refresh": "1"}, today=TODAY)
+    assert plan.days == (date(2024, 2, 27), date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1))
+    assert plan.bounded and plan.refresh and not plan.read_rss
+
+
+def test_url_plan_canonicalises_and_dedupes(tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# mine\nhttps://inet.detik.com/cyberlife/d-1/a?utm_source=x\n\n", encoding="utf-8")
+    plan = plan_crawl({"urls": "https://inet.detik.com/cyberlife/d-1/a", "url_file": str(listing)}, today=TODAY)
+    assert plan.article_urls == ("https://inet.detik.com/cyberlife/d-1/a",)
+    assert plan.days == ()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"since": "2024-13-01"}, "since='2024-13-01' is not a date in the form YYYY-MM-DD"),
+        ({"since": "2024-03-02", "until": "2024-03-01"}, "since=2024-03-02 is after until=2024-03-01"),
+        ({"until": "2026-12-01"}, "until=2026-12-01 is in the future (today is 2026-11-28 WIB)"),
+        ({"sinse": "2024-01-01"}, "unknown argument 'sinse'"),
+        ({"refresh": "maybe"}, "refresh='maybe' must be 1 or 0"),
+        ({"urls": "https://inet.detik.com/fotoinet/d-1/galeri"}, "is not a detikInet article URL"),
+        ({"urls": "https://inet.detik.com/cyberlife/d-1/a", "since": "2024-01-01"}, "cannot be combined"),
+        ({"url_file": "/nonexistent/list.txt"}, "cannot be read"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_clear_message(arguments, message):
+    with pytest.raises(ArgumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        plan_crawl(arguments, today=TODAY)
+
+
+def test_index_urls_repeat_the_date_on_every_page():
+    assert index_url(date(2022, 12, 10)) == "https://inet.detik.com/indeks?date=12/10/2022"
+    assert index_url(date(2022, 12, 10), 3) == "https://inet.detik.com/indeks?page=3&date=12/10/2022"
+
+
+INDEX_PAGE = """<html><body>
+<div class="grid-row list-content">
+ <article class="list-content__item" d-time="1670631395">
+  <div class="media__image"><a class="media__link" href="https://inet.detik.com/cyberlife/d-6453192/bos-kripto?tagfrom=framebar">img</a></div>
+  <h3 class="media__title"><a class="media__link" href="https://inet.detik.com/cyberlife/d-6453192/bos-kripto?tagfrom=framebar">Bos Kripto</a></h3>
+ </article>
+ <article class="list-content__item" d-time="1670631000">
+  <h3 class="media__title"><a href="https://inet.detik.com/fotoinet/d-6453100/galeri">Galeri</a></h3></article>
+ <article class="list-content__item" d-time="1670631000">
+  <h3 class="media__title"><a href="https://news.detik.com/berita/d-6453101/lain">Lain</a></h3></article>
+ <article class="list-content__item" d-time="1670000000">
+  <h3 class="media__title"><a href="https://inet.detik.com/consumer/d-6440000/lama">Lama</a></h3></article>
+</div>
+<div class="pagination"><a class="pagination__item" href="https://inet.detik.com/indeks?page=2&date=12/10/2022">2</a></div>
+<div class="box cb-berita-terkait"><div class="list-content">
+ <article class="list-content__item"><h3><a href="https://inet.detik.com/cyberlife/d-6441419/terkait">Terkait</a></h3></article>
+</div></div>
+</body></html>"""
+
+
+def test_index_parsing_follows_only_the_days_articles_and_the_next_page():
+    crawler = get_crawler(DetikInetSpider, {"NEWSCRAWL_MAX_INDEX_PAGES": 5})
+    spider = DetikInetSpider.from_crawler(crawler, since="2022-12-10", until="2022-12-10")
+    crawler.stats.open_spider()
+    url = index_url(date(2022, 12, 10))
+    response = HtmlResponse(url, body=INDEX_PAGE.encode(), encoding="utf-8", request=Request(url))
+    requests = list(spider.parse_index(response, day=date(2022, 12, 10), page=1))
+
+    assert [request.url for request in requests] == [
+        "https://inet.detik.com/cyberlife/d-6453192/bos-kripto",  # one request per card, not per link
+        "https://inet.detik.com/indeks?page=2&date=12/10/2022",
+    ]
+    stats = crawler.stats.get_stats()
+    assert stats["newscrawl/skipped/gallery"] == 1
+    assert stats["newscrawl/skipped/other"] == 1
+    assert stats["newscrawl/skipped/outside_range"] == 1  # d-time 1670000000 is 2022-12-03 WIB
+    assert stats["newscrawl/index/cards"] == 4
+
+
+def test_retry_after_header_forms():
+    now = datetime(2026, 11, 28, 3, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds(b"7") == 7.0
+    assert retry_after_seconds("Sat, 28 Nov 2026 03:00:30 GMT", now=now) == 30.0
+    assert retry_after_seconds("Sat, 28 Nov 2026 02:00:00 GMT", now=now) == 0.0
+    assert retry_after_seconds(b"soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_summary_fails_without_index_pages_or_with_many_failed_articles():
+    ok = summarize({"newscrawl/pages/index": 2, "newscrawl/pages/article": 9, "newscrawl/failed/article/404": 1}, True, 0.2)
+    assert ok.outcome == "ok" and ok.errors_by_status == {"404": 1}
+
+    no_index = summarize({"newscrawl/failed/index/503": 2}, True, 0.2)
+    assert no_index.failures == ["no index page could be read"]
+
+    many = summarize({"newscrawl/pages/index": 1, "newscrawl/pages/article": 3, "newscrawl/failed/article/503": 2}, True, 0.2)
+    assert many.failures == ["2 of 5 article pages failed (limit 20%)"]
+
+    coverage = summarize({"newscrawl/coverage/items": 4, "newscrawl/coverage/headline": 4,
+                          "newscrawl/coverage/authors": 3}, False, 0.2).coverage
+    assert coverage["headline"] == 1.0 and coverage["authors"] == 0.75 and coverage["photo_credit"] == 0.0

@@ -22,9 +22,9 @@ from .processors.bylines import split_authors
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
 
 NO_DATE_WARNING = "no parseable publication date"
-_PAGE_LINK_TEXT = ", ".join(
-    f"{query} ::text" for query in (".detail__long-nav a", ".detail__multiple a", "a.detail__anchor-numb", ".mid_multi a")
-)
+# Multi-page navigation: 2020s a.detail__anchor-numb in div.detail__long-nav / div.detail__multiple,
+# 2017-2019 div.mid_multi.
+_PAGE_NAV_CLASSES = ("detail__anchor-numb", "detail__long-nav", "detail__multiple", "mid_multi")
 
 
 @dataclass
@@ -150,8 +150,26 @@ def _published(page: Page, published_raw: str | None) -> datetime | None:
 
 
 def _pages_in_nav(page: Page) -> int:
-    numbers = [int(text) for text in (t.strip() for t in page.selector.css(_PAGE_LINK_TEXT).getall()) if text.isdigit()]
-    return max(numbers, default=1)
+    """The highest page number linked from the page's multi-page navigation (1 if none).
+    Only links whose text is a number are looked at closely, which keeps this cheap."""
+    highest = 1
+    for link in page.root.iter("a"):
+        text = (link.text or "").strip()
+        if text.isdigit() and int(text) > highest and _in_page_nav(link):
+            highest = int(text)
+    return highest
+
+
+def _in_page_nav(link) -> bool:
+    element = link
+    for _ in range(3):  # the link itself, its parent and grandparent
+        if element is None:
+            return False
+        classes = element.get("class") or ""
+        if any(name in classes for name in _PAGE_NAV_CLASSES):
+            return True
+        element = element.getparent()
+    return False
 
 
 def _fetched_at(value: datetime | str | None) -> str:

@@ -13,12 +13,24 @@ class Page:
     def __init__(self, url: str, selector: Selector):
         self.url = url
         self.selector = selector
+        # <head> lookups stay inside <head>: a whole-document search costs as much as the rest
+        # of the extraction on a large page. Pages without a <head> are searched whole.
+        self.root = selector.root
+        head = self.root.find("head") if hasattr(self.root, "find") else None
+        self._head = head if head is not None else self.root
+        self._memo: dict = {}
+
+    def memo(self, key: str, compute):
+        """Compute a lookup once per page (layouts ask for their anchor element more than once)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @cached_property
     def meta(self) -> dict[str, str]:
         """name/property/itemprop -> content of every <meta>; the first occurrence wins."""
         values: dict[str, str] = {}
-        for element in self.selector.root.iter("meta"):
+        for element in self._head.iter("meta"):
             content = element.get("content")
             if content is None:
                 continue
@@ -39,7 +51,10 @@ class Page:
     def json_ld(self) -> list[dict]:
         """Every JSON-LD object of the page (lists and @graph flattened); broken blocks skipped."""
         objects: list[dict] = []
-        for text in self.selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+        scripts = self._head.xpath('.//script[@type="application/ld+json"]/text()')
+        if not scripts and self._head is not self.root:
+            scripts = self.root.xpath('//script[@type="application/ld+json"]/text()')
+        for text in scripts:
             try:
                 data = json.loads(text)
             except ValueError:
@@ -65,5 +80,5 @@ class Page:
 
     @cached_property
     def canonical(self) -> str | None:
-        href = self.selector.xpath('//link[@rel="canonical"]/@href').get()
-        return href.strip() if href else self.meta_value("og:url")
+        hrefs = self._head.xpath('.//link[@rel="canonical"]/@href')
+        return hrefs[0].strip() if hrefs and hrefs[0].strip() else self.meta_value("og:url")

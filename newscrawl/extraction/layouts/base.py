@@ -1,10 +1,15 @@
-"""What every page layout provides: where the fields of an article are in its markup."""
+"""What every page layout provides: where the fields of an article are in its markup.
+
+Layouts work on lxml elements with CSS selectors compiled once (lxml.cssselect): the page is
+parsed once, and each query runs inside the smallest subtree that holds the field.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urljoin
 
-from parsel import Selector
+from lxml.cssselect import CSSSelector
 
 from ..body import Body, extract_body
 from ..loader import ArticleLoader
@@ -12,20 +17,31 @@ from ..page import Page
 from ..processors.captions import split_caption
 
 
-def text_of(selector: Selector | None) -> str | None:
-    """All text under a node, or None (whitespace is normalised by the loader)."""
-    if selector is None:
+@lru_cache(maxsize=None)
+def compiled(query: str) -> CSSSelector:
+    return CSSSelector(query, translator="html")
+
+
+def find_all(scope, query: str) -> list:
+    return compiled(query)(scope) if scope is not None else []
+
+
+def first(scope, *queries: str):
+    """The first element matched by the first CSS query that matches anything in ``scope``."""
+    if scope is None:
         return None
-    return "".join(selector.root.itertext()) or None
-
-
-def first(scope: Selector, *queries: str) -> Selector | None:
-    """The first node matched by the first CSS query that matches anything in ``scope``."""
     for query in queries:
-        found = scope.css(query)
+        found = compiled(query)(scope)
         if found:
             return found[0]
     return None
+
+
+def text_of(element) -> str | None:
+    """All text under an element, or None (whitespace is normalised by the loader)."""
+    if element is None:
+        return None
+    return "".join(element.itertext()) or None
 
 
 class Layout:
@@ -53,8 +69,8 @@ class Layout:
         return None
 
     @staticmethod
-    def add_lead_photo(loader: ArticleLoader, page: Page, image: Selector | None, caption: Selector | None) -> None:
-        src = image.attrib.get("src", "").strip() if image is not None else ""
+    def add_lead_photo(loader: ArticleLoader, page: Page, image, caption) -> None:
+        src = (image.get("src") or "").strip() if image is not None else ""
         if src:
             loader.add_value("image_url", urljoin(page.url, src))
         description, credit = split_caption(text_of(caption))

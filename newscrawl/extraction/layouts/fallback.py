@@ -39,7 +39,8 @@ class FallbackLayout(Layout):
         article = page.news_article
         loader.add_value("headline", page.meta_value("og:title"))
         loader.add_value("headline", article.get("headline"))
-        loader.add_value("headline", page.selector.xpath("//title/text()").get())
+        titles = page.root.xpath("//title/text()")
+        loader.add_value("headline", titles[0] if titles else None)
         loader.add_value("image_url", _json_ld_image(article.get("image")))
         loader.add_value("image_url", page.meta_value("og:image"))
 
@@ -48,5 +49,5 @@ class FallbackLayout(Layout):
         if isinstance(article_body, str) and article_body.strip():
             paragraphs = [normalize_body_text(line) for line in article_body.splitlines()]
             return Body(paragraphs=[line for line in paragraphs if line])
-        container = _largest_paragraph_block(page.selector.root)
+        container = _largest_paragraph_block(page.root)
         return extract_body(container, page.url) if container is not None else None

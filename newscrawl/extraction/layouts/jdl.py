@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from .base import Layout, first, text_of
+from .base import Layout, find_all, first, text_of
 
 
 class JdlLayout(Layout):
     name = "2017"
 
+    def _header(self, page):
+        return page.memo("2017:header", lambda: first(page.root, "div.jdl"))
+
     def matches(self, page) -> bool:
-        return bool(page.selector.css("div.jdl h1")) and bool(page.selector.css(".detail_text, #detikdetailtext"))
+        header = self._header(page)
+        return first(header, "h1") is not None and self.body_container(page) is not None
 
     def fill(self, loader, page) -> None:
-        header = page.selector.css("div.jdl")[0]
+        header = self._header(page)
         loader.add_value("headline", text_of(first(header, "h1")))
-        byline = text_of(first(header, ".author") or first(page.selector, "div.author"))
+        byline = text_of(first(header, ".author") or first(page.root, "div.author"))
         loader.add_value("byline", byline)
         loader.add_value("authors", byline)
-        loader.add_value("published_raw", text_of(first(header, ".date") or first(page.selector, "div.date")))
-        picture = first(page.selector, "div.pic_artikel")
+        loader.add_value("published_raw", text_of(first(header, ".date") or first(page.root, "div.date")))
+        picture = first(page.root, "div.pic_artikel")
         if picture is not None:
             self.add_lead_photo(loader, page, first(picture, "img"), first(picture, "span", "figcaption"))
-        loader.add_value("tags", [text_of(tag) for tag in page.selector.css(".detail_tag a")])
+        loader.add_value("tags", [text_of(tag) for tag in find_all(page.root, ".detail_tag a")])
 
     def body_container(self, page):
-        container = first(page.selector, ".detail_text", "#detikdetailtext")
-        return container.root if container is not None else None
+        return page.memo("2017:body", lambda: first(page.root, ".detail_text", "#detikdetailtext"))
 
     def breadcrumb_section(self, page) -> str | None:
-        crumbs = page.selector.css(".breadcrumb a")
+        crumbs = find_all(page.root, ".breadcrumb a")
         return text_of(crumbs[-1]) if crumbs else None

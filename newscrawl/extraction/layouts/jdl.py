@@ -5,6 +5,12 @@ from __future__ import annotations
 from .base import Layout, find_all, first, text_of
 
 
+def _in_header_or_page(header, page, query: str):
+    """Author and date sit in div.jdl on most pages, right after it on some."""
+    found = first(header, query)
+    return found if found is not None else first(page.root, "div" + query)
+
+
 class JdlLayout(Layout):
     name = "2017"
 
@@ -18,10 +24,10 @@ class JdlLayout(Layout):
     def fill(self, loader, page) -> None:
         header = self._header(page)
         loader.add_value("headline", text_of(first(header, "h1")))
-        byline = text_of(first(header, ".author") or first(page.root, "div.author"))
+        byline = text_of(_in_header_or_page(header, page, ".author"))
         loader.add_value("byline", byline)
         loader.add_value("authors", byline)
-        loader.add_value("published_raw", text_of(first(header, ".date") or first(page.root, "div.date")))
+        loader.add_value("published_raw", text_of(_in_header_or_page(header, page, ".date")))
         picture = first(page.root, "div.pic_artikel")
         if picture is not None:
             self.add_lead_photo(loader, page, first(picture, "img"), first(picture, "span", "figcaption"))

@@ -1,0 +1,109 @@
+"""The ``newscrawl`` command: export, load, stats and db upgrade (no Scrapy here)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from newscrawl.cli import db, export, load, stats
+from newscrawl.cli.errors import CliError
+from newscrawl.cli.formats import FORMATS
+from newscrawl.storage import DATABASE_URL_ENV, DatabaseUnavailable, InvalidRecord
+
+USAGE_ERROR = 2
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a usage error is a single line on stderr (the usage text is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        metavar="URL",
+        help=f"SQLAlchemy URL (default: ${DATABASE_URL_ENV}, else sqlite:///exports/newscrawl.sqlite3)",
+    )
+    parser = OneLineErrorParser(prog="newscrawl", description="Archive of detikInet articles.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    exporting = commands.add_parser(
+        "export",
+        parents=[database],
+        help="write the current articles to a file, in publication order",
+        description="Stream the current articles to a file in publication order. Dates compare "
+        "with each article's publication date as printed (its own UTC offset), both ends inclusive.",
+    )
+    exporting.add_argument("--format", required=True, choices=sorted(FORMATS))
+    exporting.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
+    exporting.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
+    exporting.add_argument("--section", metavar="S", help="only this section, e.g. cyberlife")
+    exporting.add_argument(
+        "-o", "--output", type=Path, metavar="PATH", help="default: exports/detikinet-<UTC time>.<format>"
+    )
+    exporting.set_defaults(handler=export.run)
+
+    loading = commands.add_parser(
+        "load",
+        parents=[database],
+        help="import articles from a JSON lines file (also CSV or Parquet as written by export)",
+        description="Import articles; loading the same file again changes nothing. Invalid records "
+        "are reported with their line and skipped (exit status 1 when there were any).",
+    )
+    loading.add_argument("file", type=Path, metavar="FILE")
+    loading.add_argument("--format", choices=sorted(FORMATS), help="default: from the file name ending, else jsonl")
+    loading.set_defaults(handler=load.run)
+
+    reporting = commands.add_parser(
+        "stats", parents=[database], help="articles per month and section, field coverage, revisions, last runs"
+    )
+    reporting.set_defaults(handler=stats.run)
+
+    database_commands = commands.add_parser("db", help="database maintenance")
+    db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
+    upgrading = db_commands.add_parser("upgrade", parents=[database], help="apply the schema migrations")
+    upgrading.set_defaults(handler=db.run_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
+        parser.error(f"--since {args.since} is after --until {args.until}")
+    try:
+        return args.handler(args)
+    except CliError as error:
+        return _fail(str(error), error.exit_code)
+    except DatabaseUnavailable as error:
+        return _fail(str(error), 1)
+    except (SQLAlchemyError, InvalidRecord) as error:
+        return _fail(f"database error: {_first_line(error)}", 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+def _fail(message: str, exit_code: int) -> int:
+    print(f"newscrawl: error: {message}", file=sys.stderr)
+    return exit_code

@@ -1,0 +1,39 @@
+"""newscrawl export: stream the current articles to a JSON lines, CSV or Parquet file."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from pathlib import Path
+
+from newscrawl.cli.common import open_from_args
+from newscrawl.cli.formats import FORMATS
+from newscrawl.cli.output import atomic_output
+from newscrawl.cli.progress import progress
+
+EXPORTS_DIR = Path("exports")
+
+
+def default_output(file_format: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return EXPORTS_DIR / f"detikinet-{stamp}.{file_format}"
+
+
+def run(args: argparse.Namespace) -> int:
+    target: Path = args.output or default_output(args.format)
+    database = open_from_args(args)
+    filters = {"since": args.since, "until": args.until, "section": args.section}
+    count = 0
+    with database, atomic_output(target) as temporary:
+        writer = FORMATS[args.format].open_writer(temporary)
+        try:
+            articles = progress(
+                database.iter_articles(**filters), lambda: database.count_articles(**filters), "article"
+            )
+            for record in articles:
+                writer.write(record)
+                count += 1
+        finally:
+            writer.close()
+    print(f"exported {count} articles to {target}")
+    return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,14 @@ def _use_immediate_transactions(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        try:
+            # WAL is kept in the file, so this only switches a new database once.
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            # Another process holds the file while it is created; WAL only spares readers
+            # from waiting, correctness comes from BEGIN IMMEDIATE, so go on without it.
+            pass
         cursor.close()
 
     @event.listens_for(engine, "begin")

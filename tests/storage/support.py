@@ -1,0 +1,126 @@
+"""Shared by the storage and CLI tests: an article factory and database fixtures.
+
+PostgreSQL tests each get a fresh schema in the real server; the URL carries
+``options=-csearch_path=<schema>`` so every connection (and every subprocess) works in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from newscrawl.storage import Database, open_database
+
+POSTGRES_URL = os.environ.get(
+    "NEWSCRAWL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def make_article(article_id: int = 6453192, **overrides: Any) -> dict[str, Any]:
+    """A complete record (all 22 schema fields) as the extraction would produce it."""
+    body = overrides.pop("body", f"Jakarta - Artikel {article_id} tentang \"kripto\".\n\nParagraf kedua, ya.")
+    article = {
+        "url": f"https://inet.detik.com/cyberlife/d-{article_id}/artikel-{article_id}",
+        "article_id": article_id,
+        "section": "cyberlife",
+        "headline": f"Judul artikel {article_id}",
+        "summary": f"Ringkasan artikel {article_id}",
+        "published_at": "2022-12-10T07:16:35+07:00",
+        "published_raw": "Sabtu, 10 Des 2022 07:16 WIB",
+        "authors": ["Virgina Maulita Putri", "Fino Yurio Kristo"],
+        "byline": "Virgina Maulita Putri, Fino Yurio Kristo - detikInet",
+        "editor_initials": "rns/fyk",
+        "image_url": f"https://akcdn.detik.net.id/community/media/visual/2022/12/10/{article_id}.jpeg?w=700&q=90",
+        "photo_caption": "Ilustrasi kripto",
+        "photo_credit": "Getty Images",
+        "dateline": "Jakarta",
+        "body": body,
+        "images": [{"url": "https://akcdn.detik.net.id/a.jpg", "caption": "Grafik", "credit": None}],
+        "tags": ["kripto", "ftx"],
+        "page_count": 1,
+        "word_count": len((body or "").split()),
+        "content_hash": hashlib.sha256((body or "").encode("utf-8")).hexdigest(),
+        "layout": "2020s",
+        "fetched_at": "2026-11-28T03:00:00+00:00",
+    }
+    article.update(overrides)
+    return article
+
+
+def schema_url(base_url: str, schema: str) -> str:
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL into a new, empty PostgreSQL schema, dropped after the test."""
+    admin = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
+    schema = f"newscrawl_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema_url(POSTGRES_URL, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'db' / 'newscrawl.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def database(database_url) -> Iterator[Database]:
+    with open_database(database_url) as opened:
+        yield opened
+
+
+@pytest.fixture(autouse=True)
+def no_database_url_from_environment(monkeypatch) -> None:
+    """A developer's NEWSCRAWL_DATABASE_URL must not redirect the tests."""
+    monkeypatch.delenv("NEWSCRAWL_DATABASE_URL", raising=False)
+
+
+def table_counts(database: Database) -> dict[str, int]:
+    with database.engine.connect() as connection:
+        return {
+            table: connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+            for table in ("articles", "article_revisions", "crawl_runs")
+        }
+
+
+def revisions(database: Database, article_id: int) -> list[tuple[int, str, str]]:
+    """(revision, body, reason) of every stored version of an article, oldest first."""
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT revision, body, reason FROM article_revisions "
+                "WHERE article_id = :id ORDER BY revision"
+            ),
+            {"id": article_id},
+        )
+        return [tuple(row) for row in rows]

@@ -1,0 +1,17 @@
+"""The body of one writer process in the concurrent-writer test (importable for spawn)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+
+def write_batches(url: str, batches: list[list[dict[str, Any]]], start: Any, results: Any) -> None:
+    from newscrawl.storage import open_database
+
+    start.wait()  # both processes open (and migrate) the fresh schema at the same moment
+    statuses: Counter[str] = Counter()
+    with open_database(url) as database:
+        for batch in batches:
+            statuses.update(database.store_articles(batch))
+    results.put(dict(statuses))

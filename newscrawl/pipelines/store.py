@@ -61,6 +61,9 @@ class StorePipeline:
         spider.archive = StoredArticles(self.database)
         plan = getattr(spider, "plan", None)
         self.run_id = self.database.start_run("crawl", dict(plan.arguments) if plan else {})
+        lock = getattr(self.crawler, "run_lock", None)
+        if lock is not None:
+            lock.describe_holder(self.run_id)  # so a refused second run can name this one
         logger.info("storing to %s (run %s)", self.database.display_url, self.run_id)
 
     def process_item(self, item, spider=None):

@@ -9,6 +9,7 @@ Typical use::
 """
 
 from newscrawl.storage.database import Database, DatabaseUnavailable, open_database
+from newscrawl.storage.locks import RunLock, RunLockHeld
 from newscrawl.storage.reads import Stats
 from newscrawl.storage.records import ARTICLE_FIELDS, InvalidRecord, fields_hash, normalise_record
 from newscrawl.storage.urls import (
@@ -24,6 +25,8 @@ __all__ = [
     "DATABASE_URL_ENV",
     "DEFAULT_DATABASE_URL",
     "REASONS",
+    "RunLock",
+    "RunLockHeld",
     "Database",
     "DatabaseUnavailable",
     "InvalidRecord",

@@ -42,7 +42,11 @@ def write_connection(engine: Engine) -> Connection:
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OSError(f"cannot create folder {folder}: {error.strerror}") from error
     engine = create_engine(url, connect_args={"timeout": 30})
     _use_immediate_transactions(engine)
     return engine

@@ -14,8 +14,8 @@ from newscrawl.storage.engine import write_connection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-# Any constant works; it only has to be the same in every newscrawl process.
-_PG_MIGRATION_LOCK = 0x6E657773  # "news"
+# Any constant works if every newscrawl process uses it and no other lock does (locks.py uses "news").
+_PG_MIGRATION_LOCK = 0x6E636D67  # "ncmg"
 
 
 def alembic_config() -> Config:

@@ -32,7 +32,7 @@ def read_records(path: Path) -> Iterator[SourceRecord]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as error:
                 yield SourceRecord(location, error=f"invalid JSON: {error.msg} (column {error.colno})")
                 continue

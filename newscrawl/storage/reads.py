@@ -147,7 +147,10 @@ def stats(engine: Engine, last_runs: int = 5) -> Stats:
         articles=total,
         per_month=[tuple(row) for row in per_month],
         per_section=[tuple(row) for row in per_section],
-        coverage={name: (count or 0) / total if total else 0.0 for name, count in zip(ARTICLE_FIELDS, filled)},
+        coverage={
+            name: (count or 0) / total if total else 0.0
+            for name, count in zip(ARTICLE_FIELDS, filled, strict=True)
+        },
         revisions=revisions,
         articles_with_several_revisions=several,
         last_runs=[dict(run) for run in runs],

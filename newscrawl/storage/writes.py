@@ -46,10 +46,9 @@ def store_articles(
     # Lock rows in one global order so two writers can never wait on each other in a cycle.
     order = sorted(range(len(columns)), key=lambda index: columns[index]["article_id"])
     now = utcnow()
-    with write_connection(engine) as connection, connection.begin():
-        with Session(bind=connection) as session:
-            for index in order:
-                statuses[index] = _store_one(session, columns[index], reason, run_id, now)
+    with write_connection(engine) as connection, connection.begin(), Session(bind=connection) as session:
+        for index in order:
+            statuses[index] = _store_one(session, columns[index], reason, run_id, now)
     return statuses
 
 

@@ -72,7 +72,7 @@ def test_two_processes_lose_and_duplicate_nothing(backend, request):
     for article_id, revision, body in stored:
         by_article.setdefault(article_id, []).append((revision, body))
     for article_id in range(31, 41):
-        numbers, bodies = zip(*by_article[article_id])
+        numbers, bodies = zip(*by_article[article_id], strict=True)
         assert numbers == (1, 2)
         assert set(bodies) == {
             f"Jakarta - teks pertama artikel {article_id}.",

@@ -104,3 +104,17 @@ def test_store_records_the_run(crawler, article, tmp_path):
     assert run["outcome"] == "ok"
     assert run["arguments"] == {"since": "2022-12-10", "until": "2022-12-10"}
     assert run["counts"]["articles"] == {"new": 1}
+
+
+def test_a_conflicting_record_is_refused_without_losing_its_batch(crawler, article, tmp_path):
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    # Same URL under another article id: the database's unique url refuses it.
+    store.process_item(article)
+    store.process_item(changed(article, article_id=6453199))
+    store.close_spider()
+    assert crawler.stats.get_value("newscrawl/articles/new") == 1
+    assert crawler.stats.get_value("newscrawl/dropped/conflicting_record") == 1
+    assert not crawler.stats.get_value("newscrawl/store_failed")
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        assert [record["article_id"] for record in db.iter_articles()] == [6453192]

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from itemadapter import ItemAdapter
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..storage import DatabaseUnavailable, InvalidRecord, open_database, resolve_database_url
 from ..summary import summarize
@@ -95,8 +95,9 @@ class StorePipeline:
     def store(self, batch: list[dict]) -> list[str]:
         try:
             return self.database.store_articles(batch, reason="crawl", run_id=self.run_id)
-        except InvalidRecord:
-            # One bad record must not cost the batch: store the records one by one.
+        except (InvalidRecord, IntegrityError):
+            # One bad record (invalid, or its URL taken by another article id) must not cost the
+            # batch: store the records one by one and count the ones refused.
             statuses = []
             for record in batch:
                 try:
@@ -104,6 +105,10 @@ class StorePipeline:
                 except InvalidRecord as error:
                     self.stats.inc_value("newscrawl/dropped/invalid_record")
                     logger.warning("not stored, invalid: %s (%s)", record.get("url"), error)
+                except IntegrityError as error:
+                    self.stats.inc_value("newscrawl/dropped/conflicting_record")
+                    logger.warning("not stored, conflicts with a stored article: %s (%s)",
+                                   record.get("url"), str(error.orig).splitlines()[0])
             return statuses
 
     def close_spider(self, spider=None):

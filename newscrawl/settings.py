@@ -15,6 +15,12 @@ NEWSCRAWL_DATABASE_URL = "sqlite:///exports/newscrawl.sqlite3"
 NEWSCRAWL_EXPORTS_DIR = "exports"
 NEWSCRAWL_STORE_BATCH_SIZE = 50  # articles written per database transaction
 
+# -- the WARC archive ---------------------------------------------------------------------------
+# Every article response (and robots.txt) as received, in <exports>/warc/<spider>-<run start>-<n>.warc.gz.
+NEWSCRAWL_WARC_ENABLED = True
+NEWSCRAWL_WARC_INDEX_PAGES = False  # archive index pages and the RSS feed too
+NEWSCRAWL_WARC_MAX_BYTES = 1_000_000_000  # a new file is started once a file reaches this size
+
 # -- what to fetch ------------------------------------------------------------------------------
 NEWSCRAWL_REVISIT_HOURS = 48  # an already stored article younger than this is fetched again
 NEWSCRAWL_MAX_INDEX_PAGES = 100  # per day, a guard against a pagination loop
@@ -47,6 +53,10 @@ NEWSCRAWL_RETRY_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Closer to the downloader than HttpCompression (590) and Redirect (600): archives raw responses.
+    "newscrawl.warc_middlewares.WarcCaptureMiddleware": 650,
+    # After robots.txt handling and every header-setting middleware; only active with -a replay=PATH.
+    "newscrawl.warc_middlewares.WarcReplayMiddleware": 960,
 }
 HTTPERROR_ALLOWED_CODES = []
 

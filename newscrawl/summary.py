@@ -8,6 +8,7 @@ Stats keys written by the spider and pipelines:
   newscrawl/non_article/<kind>       fetched pages that were galleries, videos, ...
   newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored
   newscrawl/coverage/<field>         items with that field filled; newscrawl/coverage/items = items seen
+  newscrawl/warc/write_failed        writing the WARC archive failed (the run is marked failed)
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def summarize(stats: dict, expects_index: bool, max_failed_share: float) -> Summ
         summary.failures.append(
             f"{article_failures} of {article_attempts} article pages failed (limit {max_failed_share:.0%})"
         )
+    if stats.get(f"{PREFIX}warc/write_failed"):
+        summary.failures.append("writing the WARC archive failed; later responses were not archived")
     if stats.get(f"{PREFIX}store_failed"):
         summary.failures.append("storing to the database failed; the run's JSON lines file has the items")
     return summary

@@ -1,0 +1,209 @@
+"""Reading responses back from WARC files, refusing anything damaged.
+
+A record is returned only whole: its payload must have the length the record declares and match
+its WARC digests when it has them, so a truncated file never yields half a page.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
+
+from newscrawl.archive.writer import warc_date_iso
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# Connection-level headers: they described the hop, not the page, and are not replayed.
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailers", "upgrade", "proxy-connection"}
+
+
+class UnreadableArchive(Exception):
+    """A WARC file or record that cannot be read whole. ``reason`` is a short key for counting."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class ArchivedResponse:
+    url: str
+    fetched_at: str  # WARC-Date as ISO 8601 UTC, to the second
+    status: int
+    reason: str
+    protocol: str
+    headers: list[tuple[str, str]]
+    body: bytes  # transfer-decoded (de-chunked), still content-encoded, as the server sent it
+    warc_file: Path
+    offset: int
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((value for key, value in self.headers if key.lower() == lowered), None)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+
+    def decoded_body(self) -> bytes:
+        """The body with its Content-Encoding (gzip, deflate, br) undone."""
+        encoding = (self.header("Content-Encoding") or "").strip().lower()
+        if not encoding or encoding == "identity":
+            return self.body
+        if encoding not in BufferedReader.get_supported_decompressors():
+            raise UnreadableArchive("unknown_content_encoding", f"unsupported Content-Encoding {encoding!r}")
+        try:
+            return BufferedReader(BytesIO(self.body), decomp_type=encoding).read()
+        except (zlib.error, OSError, ValueError) as error:
+            raise UnreadableArchive("bad_content_encoding", f"{encoding} body cannot be decoded: {error}") from None
+
+    def replay_headers(self) -> list[tuple[str, str]]:
+        """The headers as a client should see them again: hop-by-hop ones dropped (the body is de-chunked)."""
+        return [(name, value) for name, value in self.headers if name.lower() not in HOP_BY_HOP]
+
+
+def is_warc_name(path: str | os.PathLike[str]) -> bool:
+    return str(path).lower().endswith(WARC_SUFFIXES)
+
+
+def warc_files_in(path: str | os.PathLike[str]) -> list[Path]:
+    """The WARC files of a file or folder (searched recursively), in name order."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    return sorted(file for file in path.rglob("*") if file.is_file() and is_warc_name(file))
+
+
+def _payload(record, iterator) -> bytes:
+    """The record's HTTP payload, checked to be complete; de-chunked if sent chunked."""
+    stream = record.raw_stream
+    raw = stream.read()
+    if getattr(stream, "limit", 0) > 0:
+        raise UnreadableArchive("truncated_record", f"record ends {stream.limit} bytes short of its declared length")
+    if record.digest_checker.passed is False:
+        raise UnreadableArchive("digest_mismatch", "; ".join(record.digest_checker.problems))
+    if (record.http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        raw = ChunkedDataReader(BytesIO(raw)).read()
+    return raw
+
+
+def _response(record, iterator, path: Path, offset: int) -> ArchivedResponse:
+    http = record.http_headers
+    status_text = (http.statusline or "").split(" ", 1)
+    try:
+        status = int(status_text[0])
+    except ValueError:
+        raise UnreadableArchive("bad_status_line", f"status line {http.statusline!r}") from None
+    body = _payload(record, iterator)
+    headers = [(name, value) for name, value in http.headers]
+    return ArchivedResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        fetched_at=warc_date_iso(record.rec_headers.get_header("WARC-Date") or "1970-01-01T00:00:00Z"),
+        status=status,
+        reason=status_text[1] if len(status_text) > 1 else "",
+        protocol=http.protocol or "HTTP/1.1",
+        headers=headers,
+        body=body,
+        warc_file=path,
+        offset=offset,
+    )
+
+
+def _iterator(handle) -> ArchiveIterator:
+    return ArchiveIterator(handle, check_digests=True, ensure_http_headers=True)
+
+
+_READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, OSError, ValueError)
+
+
+def read_response(path: str | os.PathLike[str], offset: int) -> ArchivedResponse:
+    """The response record that starts at ``offset`` of a WARC file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            iterator = _iterator(handle)
+            record = next(iter(iterator), None)
+            if record is None:
+                raise UnreadableArchive("no_record", f"{path}: no record at offset {offset}")
+            if record.rec_type != "response" or not record.http_headers:
+                raise UnreadableArchive("not_a_response", f"{path}@{offset}: a {record.rec_type} record, not a response")
+            return _response(record, iterator, path, offset)
+    except FileNotFoundError:
+        raise UnreadableArchive("missing_file", f"{path}: no such file") from None
+    except UnreadableArchive:
+        raise
+    except _READ_ERRORS as error:
+        raise UnreadableArchive("unreadable_record", f"{path}@{offset}: {_one_line(error)}") from None
+
+
+def looks_like_warc(handle: BinaryIO) -> bool:
+    """Whether a file starts like a WARC (plain or gzipped): warcio alone would read almost any
+    text as ARC records."""
+    start = handle.read(4096)
+    handle.seek(0)
+    if start[:2] == b"\x1f\x8b":
+        try:
+            start = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(start, 64)
+        except zlib.error:
+            return False
+    return start.lstrip(b"\r\n")[:5] == b"WARC/"
+
+
+def index_responses(path: str | os.PathLike[str]) -> Iterator[tuple[str, int]]:
+    """(target URL, offset) of every response record, reading headers only; for replay's index.
+    Raises UnreadableArchive when the file is not a WARC or breaks off."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            if not looks_like_warc(handle):
+                raise UnreadableArchive("not_a_warc", f"{path}: not a WARC file")
+            iterator = ArchiveIterator(handle)
+            for record in iterator:
+                if record.rec_type == "response":
+                    yield record.rec_headers.get_header("WARC-Target-URI") or "", iterator.offset
+    except _READ_ERRORS as error:
+        raise UnreadableArchive("unreadable_file", f"{path}: {_one_line(error)}") from None
+
+
+def iter_responses(path: str | os.PathLike[str]) -> Iterator[ArchivedResponse | UnreadableArchive]:
+    """Every response record of a WARC file, in file order; other record types are passed over.
+
+    A damaged record is yielded as an UnreadableArchive (with its offset in the message) and the
+    file is read on; a file that is not a WARC, or that breaks off (truncated gzip), ends with one
+    UnreadableArchive whose reason says so.
+    """
+    path = Path(path)
+    records = 0
+    try:
+        with open(path, "rb") as handle:
+            if not looks_like_warc(handle):
+                yield UnreadableArchive("not_a_warc", f"{path}: not a WARC file")
+                return
+            iterator = _iterator(handle)
+            for record in iterator:
+                records += 1
+                if record.rec_type != "response" or not record.http_headers:
+                    continue
+                offset = iterator.offset  # start of this record (get_record_offset would read it)
+                try:
+                    yield _response(record, iterator, path, offset)
+                except UnreadableArchive as error:
+                    yield UnreadableArchive(error.reason, f"{path}@{offset}: {error}")
+    except _READ_ERRORS as error:
+        reason = "truncated_file" if records else "unreadable_file"
+        yield UnreadableArchive(reason, f"{path}: {_one_line(error)}")
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

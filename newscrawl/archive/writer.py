@@ -1,0 +1,137 @@
+"""Writing request/response pairs to rotating WARC files (gzip per record, flushed per record).
+
+File names: ``<folder>/<prefix>-<n>.warc.gz`` with n = 00000, 00001, ...; each file starts with
+its own ``warcinfo`` record. A file is closed and the next one started before an exchange once
+the file has reached ``max_bytes``, so a request and its response always share a file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from newscrawl.archive.capture import Capture, stored_name
+
+Headers = list[tuple[str, str]]
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and the response received for it, as sent and received."""
+
+    url: str
+    method: str
+    request_headers: Headers
+    status: int
+    reason: str
+    response_headers: Headers
+    body: bytes  # the payload as received: still content-encoded (gzip, br, ...)
+    protocol: str = "HTTP/1.1"
+    ip_address: str | None = None
+    date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+def _request_target(url: str) -> str:
+    scheme_end = url.find("://")
+    path_start = url.find("/", scheme_end + 3) if scheme_end >= 0 else -1
+    return url[path_start:] if path_start >= 0 else "/"
+
+
+def _host(url: str) -> str:
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0]
+
+
+class WarcFiles:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        prefix: str,
+        warcinfo: dict[str, str],
+        max_bytes: int = 1_000_000_000,
+        exports_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self.prefix = prefix
+        self.warcinfo = warcinfo
+        self.max_bytes = max_bytes
+        self.exports_dir = Path(exports_dir) if exports_dir is not None else self.folder
+        self.writer = WARCWriter(None, gzip=True)
+        self.file: io.BufferedWriter | None = None
+        self.path: Path | None = None
+        self.serial = -1
+        self.files_written: list[Path] = []
+        self.records = 0
+
+    def _open_next(self) -> None:
+        self.close()
+        self.serial += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / f"{self.prefix}-{self.serial:05d}.warc.gz"
+        # "x": never append to (or clobber) the file of another run.
+        self.file = open(self.path, "xb")
+        self.writer.out = self.file
+        self.files_written.append(self.path)
+        self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, self.warcinfo))
+
+    def write_exchange(self, exchange: Exchange) -> Capture:
+        """Write the request and response records; return where the response record starts."""
+        if self.file is None or self.file.tell() >= self.max_bytes:
+            self._open_next()
+        assert self.file is not None and self.path is not None
+        date = datetime_to_iso_date(exchange.date.astimezone(timezone.utc).replace(tzinfo=None))
+        request_id = StatusAndHeadersParser.make_warc_id()
+        response_id = StatusAndHeadersParser.make_warc_id()
+
+        request_headers = [("Host", _host(exchange.url)), *exchange.request_headers]
+        request = self.writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(
+                f"{exchange.method} {_request_target(exchange.url)} {exchange.protocol}",
+                request_headers,
+                is_http_request=True,
+            ),
+            warc_headers_dict={"WARC-Record-ID": request_id, "WARC-Date": date, "WARC-Concurrent-To": response_id},
+        )
+        response_warc_headers = {"WARC-Record-ID": response_id, "WARC-Date": date, "WARC-Concurrent-To": request_id}
+        if exchange.ip_address:
+            response_warc_headers["WARC-IP-Address"] = exchange.ip_address
+        response = self.writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=io.BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=StatusAndHeaders(
+                f"{exchange.status} {exchange.reason}".rstrip(), exchange.response_headers, protocol=exchange.protocol
+            ),
+            warc_headers_dict=response_warc_headers,
+        )
+        self.writer.write_record(request)  # each record is one gzip member, flushed when written
+        offset = self.file.tell()
+        self.writer.write_record(response)
+        self.records += 2
+        return Capture(stored_name(self.path, self.exports_dir), offset, warc_date_iso(date))
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def warc_date_iso(warc_date: str) -> str:
+    """A WARC-Date (``2026-11-28T03:00:00Z``, maybe with a fraction) as ISO 8601 UTC to the second."""
+    text = warc_date.strip().replace("Z", "+00:00")
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()

@@ -1,0 +1,202 @@
+"""Downloader middlewares of the WARC archive: capture what the crawl fetched, or replay it.
+
+WarcCaptureMiddleware (priority 650) sits closer to the downloader than HttpCompressionMiddleware
+(590) and RedirectMiddleware (600), so it archives every response as it came off the wire: still
+gzipped, redirects and retried errors included. WarcReplayMiddleware (960, after robots.txt
+handling and every header-setting middleware) answers requests from WARC files instead of the
+network when the spider runs with ``-a replay=PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+import logging
+import socket
+from datetime import datetime, timezone
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+from newscrawl import __version__
+from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles
+from newscrawl.archive.capture import META_KEY
+from newscrawl.archive.replay import ReplayArchive
+
+logger = logging.getLogger(__name__)
+
+# Credentials for the proxy never go into an archive.
+UNRECORDED_REQUEST_HEADERS = {b"proxy-authorization", b"proxy-connection"}
+
+
+def _is_robots(url: str) -> bool:
+    return urlsplit(url).path == "/robots.txt"
+
+
+def _header_list(headers: Headers, skip: set[bytes] = frozenset()) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        if name.lower() not in skip
+        for value in values
+    ]
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def exchange_of(request: scrapy.Request, response: Response) -> Exchange:
+    ip_address = getattr(response, "ip_address", None)
+    return Exchange(
+        url=request.url,
+        method=request.method,
+        request_headers=_header_list(request.headers, UNRECORDED_REQUEST_HEADERS),
+        status=response.status,
+        reason=_reason(response.status),
+        response_headers=_header_list(response.headers),
+        body=response.body,
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        ip_address=str(ip_address) if ip_address is not None else None,
+        date=datetime.now(timezone.utc),
+    )
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.enabled = settings.getbool("NEWSCRAWL_WARC_ENABLED", True)
+        self.index_pages = settings.getbool("NEWSCRAWL_WARC_INDEX_PAGES", False)
+        self.max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES", 1_000_000_000)
+        self.exports_dir = Path(settings.get("NEWSCRAWL_EXPORTS_DIR", "exports"))
+        self.files: WarcFiles | None = None
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider) -> None:
+        plan = getattr(spider, "plan", None)
+        if not self.enabled:
+            return
+        if plan is not None and getattr(plan, "replay", None):
+            logger.info("replaying %s: responses are not archived again", plan.replay)
+            return
+        run = f"{spider.name}-{getattr(spider, 'run_started', datetime.now(timezone.utc).strftime('%Y-%m-%dT%H-%M-%S'))}"
+        self.files = WarcFiles(self.exports_dir / "warc", run, self.warcinfo(spider, run), self.max_bytes, self.exports_dir)
+
+    def warcinfo(self, spider, run: str) -> dict[str, str]:
+        plan = getattr(spider, "plan", None)
+        started = getattr(spider, "run_started_at", None)
+        settings = self.crawler.settings
+        return {
+            "software": f"newscrawl/{__version__} (Scrapy {scrapy.__version__}, warcio {version('warcio')})",
+            "format": "WARC File Format 1.0",
+            "isPartOf": run,
+            "run-started": started.strftime("%Y-%m-%dT%H:%M:%SZ") if started else "",
+            "arguments": json.dumps(dict(plan.arguments) if plan else {}, ensure_ascii=False, sort_keys=True),
+            "http-header-user-agent": settings.get("USER_AGENT", ""),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "hostname": socket.gethostname(),
+        }
+
+    def spider_closed(self, spider) -> None:
+        if self.files is not None:
+            self.files.close()
+
+    def wanted(self, request: scrapy.Request) -> bool:
+        kind = request.meta.get("page_kind")
+        if kind == "article":
+            return True
+        if kind in ("index", "rss"):
+            return self.index_pages
+        return _is_robots(request.url)
+
+    def process_request(self, request, spider=None):
+        # A redirected or retried request carries its predecessor's meta: never its capture.
+        request.meta.pop(META_KEY, None)
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if self.files is None or self.failed or not self.wanted(request):
+            return response
+        stats = self.crawler.stats
+        try:
+            capture = self.files.write_exchange(exchange_of(request, response))
+        except OSError as error:
+            # Crawling on without an archive beats losing the run; the summary marks it failed.
+            self.failed = True
+            stats.set_value("newscrawl/warc/write_failed", 1)
+            logger.error("writing the WARC archive failed, no further responses are archived: %s", error)
+            return response
+        request.meta[META_KEY] = capture
+        stats.inc_value("newscrawl/warc/responses")
+        stats.set_value("newscrawl/warc/files", len(self.files.files_written))
+        return response
+
+
+class ReplayMissing(IgnoreRequest):
+    """The request's URL is not in the replayed archive; nothing is fetched instead."""
+
+
+class WarcReplayMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.exports_dir = crawler.settings.get("NEWSCRAWL_EXPORTS_DIR", "exports")
+        self.archive: ReplayArchive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider) -> None:
+        path = getattr(getattr(spider, "plan", None), "replay", None)
+        if path:
+            self.archive = ReplayArchive(path, self.exports_dir)
+            logger.info("replaying from %s: %d responses in %d WARC files, nothing is fetched",
+                        path, len(self.archive), len(self.archive.files))
+
+    def process_request(self, request, spider=None):
+        if self.archive is None:
+            return None
+        stats = self.crawler.stats
+        try:
+            found = self.archive.next_response(request.url)
+        except UnreadableArchive as error:
+            stats.inc_value("newscrawl/replay/unreadable")
+            logger.warning("replay: archived response of %s is unreadable: %s", request.url, error)
+            raise ReplayMissing(f"archived response unreadable: {request.url}") from None
+        if found is None:
+            if _is_robots(request.url):
+                # No robots.txt in the archive: answer as a site without one would.
+                return Response(request.url, status=404, request=request, flags=["replay"])
+            stats.inc_value("newscrawl/replay/missing")
+            logger.warning("replay: not in the archive, not fetched: %s", request.url)
+            raise ReplayMissing(f"not in the archive: {request.url}")
+        archived, capture = found
+        stats.inc_value("newscrawl/replay/served")
+        request.meta[META_KEY] = capture
+        headers = Headers()
+        for name, value in archived.replay_headers():
+            headers.appendlist(name, value)
+        response_class = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+        return response_class(
+            url=request.url, status=archived.status, headers=headers, body=archived.body,
+            request=request, flags=["replay"], protocol=archived.protocol,
+        )

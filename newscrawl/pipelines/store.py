@@ -15,6 +15,7 @@ from datetime import datetime
 from itemadapter import ItemAdapter
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..archive import capture_of
 from ..storage import DatabaseUnavailable, InvalidRecord, open_database, resolve_database_url
 from ..summary import summarize
 
@@ -44,6 +45,8 @@ class StorePipeline:
         self.database_url = resolve_database_url(settings.get("NEWSCRAWL_DATABASE_URL"))
         self.max_failed_share = settings.getfloat("NEWSCRAWL_MAX_FAILED_SHARE", 0.2)
         self.batch: list[dict] = []
+        # Where each batched article's response is archived (article_id -> (warc_file, warc_offset)).
+        self.captures: dict[int, tuple[str, int]] = {}
         self.database = None
         self.run_id = None
         self.failed = False
@@ -68,17 +71,22 @@ class StorePipeline:
 
     def process_item(self, item, spider=None):
         if not self.failed:
-            self.batch.append(ItemAdapter(item).asdict())
+            record = ItemAdapter(item).asdict()
+            self.batch.append(record)
+            capture = capture_of(item)
+            if capture is not None and record.get("article_id") is not None:
+                self.captures[record["article_id"]] = (capture.warc_file, capture.warc_offset)
             if len(self.batch) >= self.batch_size:
                 self.flush()
         return item
 
     def flush(self) -> None:
         batch, self.batch = self.batch, []
+        captures, self.captures = self.captures, {}
         if not batch or self.failed:
             return
         try:
-            statuses = self.store(batch)
+            statuses = self.store(batch, captures)
         except (SQLAlchemyError, DatabaseUnavailable, OSError) as error:
             self.failed = True
             self.stats.set_value("newscrawl/store_failed", 1)
@@ -92,16 +100,17 @@ class StorePipeline:
         for status in statuses:
             self.stats.inc_value(f"newscrawl/articles/{status}")
 
-    def store(self, batch: list[dict]) -> list[str]:
+    def store(self, batch: list[dict], captures: dict[int, tuple[str, int]] | None = None) -> list[str]:
         try:
-            return self.database.store_articles(batch, reason="crawl", run_id=self.run_id)
+            return self.database.store_articles(batch, reason="crawl", run_id=self.run_id, captures=captures)
         except (InvalidRecord, IntegrityError):
             # One bad record (invalid, or its URL taken by another article id) must not cost the
             # batch: store the records one by one and count the ones refused.
             statuses = []
             for record in batch:
                 try:
-                    statuses.extend(self.database.store_articles([record], reason="crawl", run_id=self.run_id))
+                    statuses.extend(self.database.store_articles([record], reason="crawl", run_id=self.run_id,
+                                                                 captures=captures))
                 except InvalidRecord as error:
                     self.stats.inc_value("newscrawl/dropped/invalid_record")
                     logger.warning("not stored, invalid: %s (%s)", record.get("url"), error)

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from ..archive.reader import warc_files_in
 from ..extraction.processors.dates import WIB
 from .. import urls as detik_urls
 
-KNOWN = ("since", "until", "urls", "url_file", "refresh")
+KNOWN = ("since", "until", "urls", "url_file", "refresh", "replay")
 
 
 class ArgumentError(ValueError):
@@ -23,6 +24,7 @@ class CrawlPlan:
     article_urls: tuple[str, ...] = ()
     refresh: bool = False
     bounded: bool = False  # since/until given: store only articles published inside the range
+    replay: str | None = None  # a WARC file or folder: answer requests from it, fetch nothing
     arguments: dict = field(default_factory=dict)
 
     @property
@@ -63,6 +65,17 @@ def _article_urls(raw: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(checked))
 
 
+def _replay_path(value: str) -> str:
+    path = Path(value)
+    if not path.exists():
+        raise ArgumentError(f"replay={value!r} does not exist")
+    if path.is_file() and not str(path).lower().endswith((".warc", ".warc.gz")):
+        raise ArgumentError(f"replay={value!r} is not a WARC file (*.warc, *.warc.gz)")
+    if not warc_files_in(path):
+        raise ArgumentError(f"replay={value!r} holds no WARC files (*.warc, *.warc.gz)")
+    return str(path)
+
+
 def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
     """Turn the spider's keyword arguments into a crawl plan, or raise ArgumentError."""
     unknown = sorted(set(arguments) - set(KNOWN))
@@ -70,6 +83,7 @@ def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
         raise ArgumentError(f"unknown argument {unknown[0]!r}; known arguments: {', '.join(KNOWN)}")
     today = today or datetime.now(WIB).date()
     refresh = _parse_flag("refresh", arguments.get("refresh", "0"))
+    replay = _replay_path(arguments["replay"]) if "replay" in arguments else None
 
     if "urls" in arguments or "url_file" in arguments:
         if "since" in arguments or "until" in arguments:
@@ -83,7 +97,8 @@ def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
                 raw.extend(path.read_text(encoding="utf-8").splitlines())
             except OSError as error:
                 raise ArgumentError(f"url_file {str(path)!r} cannot be read: {error.strerror}") from None
-        return CrawlPlan(article_urls=_article_urls(raw), refresh=True, arguments=dict(arguments))
+        return CrawlPlan(article_urls=_article_urls(raw), refresh=True, replay=replay,
+                         arguments=dict(arguments))
 
     if "since" in arguments or "until" in arguments:
         since = _parse_day("since", arguments["since"]) if "since" in arguments else None
@@ -94,8 +109,9 @@ def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
         if until > today:
             raise ArgumentError(f"until={until.isoformat()} is in the future (today is {today.isoformat()} WIB)")
         days = tuple(since + timedelta(days=offset) for offset in range((until - since).days + 1))
-        return CrawlPlan(days=days, refresh=refresh, bounded=True, arguments=dict(arguments))
+        return CrawlPlan(days=days, refresh=refresh, bounded=True, replay=replay,
+                         arguments=dict(arguments))
 
     # The scheduled case: yesterday and today (WIB) plus the RSS feed for the newest items.
     return CrawlPlan(days=(today - timedelta(days=1), today), read_rss=True, refresh=refresh,
-                     arguments=dict(arguments))
+                     replay=replay, arguments=dict(arguments))

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import scrapy
 
 from .. import urls as detik_urls
+from ..archive import capture_of, set_capture
+from ..archive.capture import META_KEY as CAPTURE_META
 from ..extraction import extract_response, merge_pages
 from ..extraction.processors.dates import WIB
 from .arguments import plan_crawl
@@ -143,7 +145,10 @@ class DetikInetSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------
     def parse_article(self, response, previous_pages=()):
-        extraction = extract_response(response)
+        # The WARC capture of this response (capture or replay middleware): its WARC-Date is the
+        # fetch time, and the store pipeline records where it lies.
+        capture = _capture(response)
+        extraction = extract_response(response, fetched_at=capture.fetched_at if capture else None)
         stats = self.crawler.stats
         stats.inc_value("newscrawl/pages/article")
         if extraction.kind != "article":
@@ -153,6 +158,7 @@ class DetikInetSpider(scrapy.Spider):
             self.logger.warning("%s: %s", response.url, warning)
             stats.inc_value("newscrawl/extraction_warnings")
         item = extraction.item
+        set_capture(item, capture)
         expected_pages = response.meta.get("expected_pages", extraction.pages_in_nav)
         if response.meta.get("single_view"):
             if extraction.pages_in_nav > 1:
@@ -166,6 +172,7 @@ class DetikInetSpider(scrapy.Spider):
                 yield self.page_request(item["url"], len(pages) + 1, pages, expected_pages)
                 return
             item = merge_pages(pages)
+            set_capture(item, capture_of(pages[0]))  # the page the merged item's fields come from
         elif extraction.pages_in_nav > 1:
             yield scrapy.Request(detik_urls.single_view_url(item["url"]), callback=self.parse_article, errback=self.failed,
                                  meta={"page_kind": "article", "single_view": True, "expected_pages": extraction.pages_in_nav})
@@ -187,6 +194,13 @@ class DetikInetSpider(scrapy.Spider):
                 stats.inc_value("newscrawl/skipped/outside_range")
                 return
         yield item
+
+
+def _capture(response):
+    try:
+        return response.meta.get(CAPTURE_META)
+    except AttributeError:  # a response not tied to a request (unit tests)
+        return None
 
 
 def _epoch_seconds(value: str | None) -> datetime | None:

@@ -32,9 +32,13 @@ class Database:
         self.display_url = mask_password(url)
 
     def store_articles(
-        self, records: Sequence[Mapping[str, Any]], reason: str = "crawl", run_id: int | None = None
+        self,
+        records: Sequence[Mapping[str, Any]],
+        reason: str = "crawl",
+        run_id: int | None = None,
+        captures: Mapping[int, writes.CaptureLocation] | None = None,
     ) -> list[writes.Status]:
-        return writes.store_articles(self.engine, records, reason, run_id)
+        return writes.store_articles(self.engine, records, reason, run_id, captures)
 
     def known_articles(self, article_ids: Iterable[int]) -> dict[int, str | None]:
         return reads.known_articles(self.engine, article_ids)
@@ -51,6 +55,17 @@ class Database:
         self, since: date | None = None, until: date | None = None, section: str | None = None
     ) -> int:
         return reads.count_articles(self.engine, since, until, section)
+
+    def iter_current_captures(
+        self, since: date | None = None, until: date | None = None, article_id: int | None = None
+    ) -> Iterator[tuple[dict[str, Any], str | None, int | None]]:
+        """Each current article version with where its raw response is archived (or None, None)."""
+        return reads.iter_current_captures(self.engine, since, until, article_id)
+
+    def count_current_captures(
+        self, since: date | None = None, until: date | None = None, article_id: int | None = None
+    ) -> int:
+        return reads.count_current_captures(self.engine, since, until, article_id)
 
     def stats(self) -> reads.Stats:
         return reads.stats(self.engine)

@@ -120,7 +120,8 @@ class ArticleRevision(ArticleFields, Base):
     revision: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
-    # Filled by the WARC archive (not built yet): where the raw response of this version lies.
+    # Where the raw response this version was extracted from is archived: a WARC file (relative
+    # to the exports folder, or absolute) and the offset of its response record; null if none.
     warc_file: Mapped[str | None] = mapped_column(Text)
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -99,6 +99,59 @@ def iter_articles(
             yield row_to_record(row)
 
 
+def _current_revisions(
+    statement: Select, since: date | None, until: date | None, article_id: int | None
+) -> Select:
+    statement = _filtered(
+        statement.join(
+            ArticleRevision,
+            and_(
+                ArticleRevision.article_id == Article.article_id,
+                ArticleRevision.revision == Article.current_revision,
+            ),
+        ),
+        since,
+        until,
+        None,
+    )
+    return statement if article_id is None else statement.where(Article.article_id == article_id)
+
+
+def count_current_captures(
+    engine: Engine, since: date | None = None, until: date | None = None, article_id: int | None = None
+) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(_current_revisions(select(func.count()).select_from(Article), since, until, article_id))
+
+
+def iter_current_captures(
+    engine: Engine,
+    since: date | None = None,
+    until: date | None = None,
+    article_id: int | None = None,
+    batch: int = STREAM_BATCH,
+) -> Iterator[tuple[dict[str, Any], str | None, int | None]]:
+    """Yield (record, warc_file, warc_offset) of each current article version, by article id.
+
+    Read in pages of ``batch`` rows (keyset pagination), each in its own short transaction, so
+    memory stays flat and the caller may write between pages without a long-open read.
+    """
+    statement = _current_revisions(
+        select(*RECORD_COLUMNS, ArticleRevision.warc_file, ArticleRevision.warc_offset), since, until, article_id
+    ).order_by(Article.article_id)
+    last: int | None = None
+    while True:
+        page = statement if last is None else statement.where(Article.article_id > last)
+        with engine.connect() as connection:
+            rows = connection.execute(page.limit(batch)).all()
+        for row in rows:
+            record = row_to_record(row[: len(RECORD_COLUMNS)])
+            yield record, row.warc_file, row.warc_offset
+        if len(rows) < batch:
+            return
+        last = rows[-1].article_id
+
+
 @dataclass
 class Stats:
     articles: int

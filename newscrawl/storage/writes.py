@@ -23,6 +23,8 @@ from newscrawl.storage.rows import record_to_columns
 
 Status = Literal["new", "changed", "unchanged"]
 REASONS = ("crawl", "load", "import", "reextract")
+# Where a version's raw response is archived: (WARC file, offset of the response record).
+CaptureLocation = tuple[str, int]
 
 
 def utcnow() -> datetime:
@@ -34,10 +36,14 @@ def store_articles(
     records: Sequence[Mapping[str, Any]],
     reason: str = "crawl",
     run_id: int | None = None,
+    captures: Mapping[int, CaptureLocation] | None = None,
 ) -> list[Status]:
     """Store a batch in one transaction; return "new", "changed" or "unchanged" per record.
 
     Every record is validated first (InvalidRecord), so a bad record writes nothing.
+    ``captures`` maps article ids to where the response each record was extracted from is
+    archived; a new revision gets that location, and so does a stored revision of the same
+    version that has none yet (a version loaded from JSON lines, then imported from a WARC).
     """
     if reason not in REASONS:
         raise ValueError(f"reason must be one of {', '.join(REASONS)}, not {reason!r}")
@@ -48,7 +54,8 @@ def store_articles(
     now = utcnow()
     with write_connection(engine) as connection, connection.begin(), Session(bind=connection) as session:
         for index in order:
-            statuses[index] = _store_one(session, columns[index], reason, run_id, now)
+            capture = (captures or {}).get(columns[index]["article_id"])
+            statuses[index] = _store_one(session, columns[index], reason, run_id, now, capture)
     return statuses
 
 
@@ -58,7 +65,12 @@ def _insert(session: Session, entity: type) -> Any:
 
 
 def _store_one(
-    session: Session, columns: dict[str, Any], reason: str, run_id: int | None, now: datetime
+    session: Session,
+    columns: dict[str, Any],
+    reason: str,
+    run_id: int | None,
+    now: datetime,
+    capture: CaptureLocation | None = None,
 ) -> Status:
     article_id = columns["article_id"]
     seen = columns["fetched_at"] or now
@@ -77,7 +89,7 @@ def _store_one(
     ).first()
     if created:
         # Our uncommitted row blocks every other writer of this article until we commit.
-        _add_revision(session, columns, 1, reason, run_id, now)
+        _add_revision(session, columns, 1, reason, run_id, now, capture)
         return "new"
 
     current = session.execute(
@@ -97,11 +109,13 @@ def _store_one(
     }
     if current.fields_hash == columns["fields_hash"]:
         _touch_seen(session, article_id, current, seen_range)
+        _fill_capture(session, article_id, columns["fields_hash"], capture)
         return "unchanged"
 
     revision = current.revision_count + 1
-    added = _add_revision(session, columns, revision, reason, run_id, now, on_conflict_skip=True)
+    added = _add_revision(session, columns, revision, reason, run_id, now, capture, on_conflict_skip=True)
     if not added:
+        _fill_capture(session, article_id, columns["fields_hash"], capture)
         # This version was stored before (the article went back to an earlier text).
         revision = session.scalar(
             select(ArticleRevision.revision).where(
@@ -135,6 +149,21 @@ def _touch_seen(session: Session, article_id: int, current: Any, seen_range: dic
     session.execute(update(Article).where(Article.article_id == article_id).values(**seen_range))
 
 
+def _fill_capture(session: Session, article_id: int, fields_hash: str, capture: CaptureLocation | None) -> None:
+    """Give a stored version without an archived response this capture of it."""
+    if capture is None:
+        return
+    session.execute(
+        update(ArticleRevision)
+        .where(
+            ArticleRevision.article_id == article_id,
+            ArticleRevision.fields_hash == fields_hash,
+            ArticleRevision.warc_file.is_(None),
+        )
+        .values(warc_file=capture[0], warc_offset=capture[1])
+    )
+
+
 def _add_revision(
     session: Session,
     columns: dict[str, Any],
@@ -142,11 +171,14 @@ def _add_revision(
     reason: str,
     run_id: int | None,
     now: datetime,
+    capture: CaptureLocation | None = None,
     *,
     on_conflict_skip: bool = False,
 ) -> bool:
+    warc_file, warc_offset = capture if capture is not None else (None, None)
     statement = _insert(session, ArticleRevision).values(
-        **columns, revision=revision, reason=reason, run_id=run_id, created_at=now
+        **columns, revision=revision, reason=reason, run_id=run_id, created_at=now,
+        warc_file=warc_file, warc_offset=warc_offset,
     )
     if on_conflict_skip:
         statement = statement.on_conflict_do_nothing(

@@ -19,32 +19,26 @@ STREAM_BATCH = 500
 LOOKUP_CHUNK = 1000
 
 
-def known_articles(engine: Engine, article_ids: Iterable[int]) -> dict[int, str | None]:
-    """Which of these articles are stored, with their published_at (ISO string or None)."""
+def _current_column(engine: Engine, column: Any, article_ids: Iterable[int]) -> dict[int, Any]:
+    """article_id -> one column of the current row, for those of these articles that are stored."""
     ids = list(dict.fromkeys(article_ids))
-    known: dict[int, str | None] = {}
+    values: dict[int, Any] = {}
     with engine.connect() as connection:
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start : start + LOOKUP_CHUNK]
-            rows = connection.execute(
-                select(Article.article_id, Article.published_at_iso).where(Article.article_id.in_(chunk))
-            )
-            known.update((row.article_id, row.published_at_iso) for row in rows)
-    return known
+            rows = connection.execute(select(Article.article_id, column).where(Article.article_id.in_(chunk)))
+            values.update((row[0], row[1]) for row in rows)
+    return values
+
+
+def known_articles(engine: Engine, article_ids: Iterable[int]) -> dict[int, str | None]:
+    """Which of these articles are stored, with their published_at (ISO string or None)."""
+    return _current_column(engine, Article.published_at_iso, article_ids)
 
 
 def current_fields_hashes(engine: Engine, article_ids: Iterable[int]) -> dict[int, str]:
     """The fields_hash of the current version of each of these articles that is stored."""
-    ids = list(dict.fromkeys(article_ids))
-    hashes: dict[int, str] = {}
-    with engine.connect() as connection:
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            chunk = ids[start : start + LOOKUP_CHUNK]
-            rows = connection.execute(
-                select(Article.article_id, Article.fields_hash).where(Article.article_id.in_(chunk))
-            )
-            hashes.update((row.article_id, row.fields_hash) for row in rows)
-    return hashes
+    return _current_column(engine, Article.fields_hash, article_ids)
 
 
 def _filtered(

@@ -1,8 +1,13 @@
-"""The ``newscrawl`` command: export, load, stats and db upgrade (no Scrapy here)."""
+"""The ``newscrawl`` command: export, load, stats, db upgrade, and the archive's reextract and import.
+
+export, load, stats and db need no Scrapy; reextract and import run the extraction (which uses
+Scrapy's items), so their modules are imported only when they run."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -31,6 +36,19 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def parse_article_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid article id {text!r} (expected a number)")
+    return int(text)
+
+
+def _lazy(module: str):
+    def handler(args: argparse.Namespace) -> int:
+        return importlib.import_module(f"newscrawl.cli.{module}").run(args)
+
+    return handler
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +92,40 @@ def build_parser() -> argparse.ArgumentParser:
         "stats", parents=[database], help="articles per month and section, field coverage, revisions, last runs"
     )
     reporting.set_defaults(handler=stats.run)
+
+    exports = argparse.ArgumentParser(add_help=False)
+    exports.add_argument(
+        "--exports-dir",
+        metavar="DIR",
+        default=os.environ.get("NEWSCRAWL_EXPORTS_DIR", "exports"),
+        help="the crawl's NEWSCRAWL_EXPORTS_DIR: WARC file names stored relative to it are found there "
+        "(default: $NEWSCRAWL_EXPORTS_DIR, else exports)",
+    )
+    reextracting = commands.add_parser(
+        "reextract",
+        parents=[database, exports],
+        help="run today's extraction over the archived responses; store what changed",
+        description="Read the archived response of each current article (its WARC file and offset), extract it "
+        "again and store a new revision (reason reextract) where any field changed. Prints how many articles "
+        "changed per field; articles without an archived response are counted.",
+    )
+    reextracting.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
+    reextracting.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
+    reextracting.add_argument("--article-id", type=parse_article_id, metavar="ID", help="only this article")
+    reextracting.add_argument("--dry-run", action="store_true", help="report what would change, store nothing")
+    reextracting.set_defaults(handler=_lazy("reextract"))
+
+    importing = commands.add_parser(
+        "import",
+        parents=[database, exports],
+        help="store the detikInet articles of WARC files and folders of saved .html pages",
+        description="Import detikInet article pages from .warc/.warc.gz files (other sites and non-article "
+        "pages are skipped) and from folders of saved .html pages (URL from <link rel=canonical>, or a "
+        "<name>.url file beside the page). Importing the same input again adds nothing; bad input is counted "
+        "by reason and reported, and ends with exit status 1.",
+    )
+    importing.add_argument("paths", nargs="+", metavar="PATH", help="a WARC file, an .html page, or a folder of them")
+    importing.set_defaults(handler=_lazy("imports"))
 
     database_commands = commands.add_parser("db", help="database maintenance")
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)

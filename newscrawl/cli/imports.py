@@ -1,0 +1,136 @@
+"""newscrawl import: store the detikInet articles found in WARC files and folders of saved pages.
+
+Pages go through the same extraction as a crawl and are stored like a crawl's items (dedupe and
+revisions by store_articles, reason ``import``, a crawl_runs row of kind ``import``), so importing
+the same input again adds nothing. A response that is not a detikInet article is counted as
+skipped; broken input (not a WARC, a truncated file, a record that is not HTML, a page that is not
+an article, an extraction without headline or body) is counted by reason and reported on stderr,
+and never stops the rest nor writes part of an article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from newscrawl.cli.common import open_from_args
+from newscrawl.cli.errors import CliError
+from newscrawl.cli.progress import progress
+from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
+from newscrawl.cli.sources import Page, Passed, read_inputs
+from newscrawl.storage import Database, InvalidRecord
+
+BATCH_SIZE = 100
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.stored: Counter[str] = Counter(new=0, changed=0, unchanged=0)
+        self.skipped: Counter[str] = Counter()
+        self.bad: Counter[str] = Counter()
+
+    def passed(self, where: str, reason: str, message: str, skipped: bool) -> None:
+        if skipped:
+            self.skipped[reason] += 1
+        else:
+            self.bad[reason] += 1
+            print(f"{where}: {reason}: {message}", file=sys.stderr)
+
+    def counts(self) -> dict[str, Any]:
+        return {**self.stored, "skipped": dict(self.skipped), "bad": dict(self.bad)}
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = [Path(path) for path in args.paths]
+    for path in paths:
+        if not path.exists():
+            raise CliError(f"no such file or folder: {path}", exit_code=2)
+    exports_dir = Path(args.exports_dir)
+    tally = Tally()
+    with open_from_args(args) as database:
+        run_id = database.start_run("import", {"paths": [str(path) for path in paths]})
+        batch = _Batch(database, run_id, tally)
+        outcome = "failed"
+        try:
+            for found in progress(read_inputs(paths, exports_dir), lambda: None, "page"):
+                if isinstance(found, Passed):
+                    tally.passed(found.where, found.reason, found.message, found.skipped)
+                    continue
+                try:
+                    record = _article(found)
+                except NotUsable as error:
+                    tally.passed(found.where, error.reason, str(error), error.skipped)
+                    continue
+                batch.add(record, found)
+            batch.flush()
+            outcome = "finished"
+        finally:
+            database.finish_run(run_id, tally.counts(), outcome)
+    print(_summary(tally))
+    return 1 if tally.bad else 0
+
+
+def _article(page: Page) -> dict[str, Any]:
+    if page.response is not None:
+        return article_from_response(page.response)
+    return article_from_html(page.url, page.html or b"", page.fetched_at or "")
+
+
+class _Batch:
+    """Articles stored BATCH_SIZE at a time; an article seen twice goes into separate batches so
+    each version keeps its own capture."""
+
+    def __init__(self, database: Database, run_id: int, tally: Tally) -> None:
+        self.database, self.run_id, self.tally = database, run_id, tally
+        self.records: list[dict[str, Any]] = []
+        self.wheres: list[str] = []  # where each record came from, for messages
+        self.captures: dict[int, tuple[str, int]] = {}
+
+    def add(self, record: dict[str, Any], page: Page) -> None:
+        if any(stored["article_id"] == record["article_id"] for stored in self.records):
+            self.flush()
+        self.records.append(record)
+        self.wheres.append(page.where)
+        if page.capture is not None:
+            self.captures[record["article_id"]] = page.capture
+        if len(self.records) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        records, wheres, captures = self.records, self.wheres, self.captures
+        self.records, self.wheres, self.captures = [], [], {}
+        if not records:
+            return
+        try:
+            self.tally.stored.update(self._store(records, captures))
+        except (InvalidRecord, IntegrityError):
+            # One record refused (e.g. its URL stored under another article id): store one by one.
+            for record, where in zip(records, wheres, strict=True):
+                try:
+                    self.tally.stored.update(self._store([record], captures))
+                except InvalidRecord as error:
+                    self.tally.passed(where, "invalid_record", str(error), skipped=False)
+                except IntegrityError as error:
+                    message = str(error.orig).strip().splitlines()[0]
+                    self.tally.passed(where, "conflicting_url", message, skipped=False)
+
+    def _store(self, records: list[dict[str, Any]], captures: dict[int, tuple[str, int]]) -> list[str]:
+        return self.database.store_articles(records, reason="import", run_id=self.run_id, captures=captures)
+
+
+def _summary(tally: Tally) -> str:
+    stored = tally.stored
+    lines = [f"imported {sum(stored.values())} articles: {stored['new']} new, {stored['changed']} changed, "
+             f"{stored['unchanged']} unchanged"]
+
+    def show(counts: Counter[str]) -> str:
+        return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items())) or "none"
+
+    lines.append(f"skipped {sum(tally.skipped.values())} (not detikInet articles): {show(tally.skipped)}")
+    lines.append(f"bad input {sum(tally.bad.values())}: {show(tally.bad)}")
+    return "\n".join(lines)

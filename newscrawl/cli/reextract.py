@@ -1,0 +1,112 @@
+"""newscrawl reextract: run today's extraction over the archived responses of the stored articles.
+
+For each current article version that has an archived response (article_revisions.warc_file and
+warc_offset), the response is read back, decoded and extracted again; where any field differs,
+a new revision with reason ``reextract`` is stored (fetched_at is the capture's WARC-Date, so the
+version's fetch time does not change). Articles are read in pages by id, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from newscrawl import urls as detik_urls
+from newscrawl.archive import Capture, UnreadableArchive, read_response
+from newscrawl.cli.common import open_from_args
+from newscrawl.cli.progress import progress
+from newscrawl.cli.rerun import NotUsable, article_from_response, changed_fields
+from newscrawl.storage import Database
+
+BATCH_SIZE = 200
+
+
+def run(args: argparse.Namespace) -> int:
+    exports_dir = Path(args.exports_dir)
+    filters = {"since": args.since, "until": args.until, "article_id": args.article_id}
+    counts: Counter[str] = Counter(articles=0, changed=0, unchanged=0, no_capture=0, failed=0)
+    fields: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    with open_from_args(args) as database:
+        arguments = {key: str(value) for key, value in filters.items() if value is not None}
+        run_id = None if args.dry_run else database.start_run("reextract", arguments)
+        writer = _Writer(database, run_id)
+        outcome = "failed"
+        try:
+            rows = progress(database.iter_current_captures(**filters),
+                            lambda: database.count_current_captures(**filters), "article")
+            for record, warc_file, warc_offset in rows:
+                counts["articles"] += 1
+                if warc_file is None or warc_offset is None:
+                    counts["no_capture"] += 1
+                    continue
+                capture = Capture(warc_file, warc_offset, record["fetched_at"] or "")
+                try:
+                    new = _reextract(record, capture, exports_dir)
+                except (UnreadableArchive, NotUsable) as error:
+                    counts["failed"] += 1
+                    failures[error.reason] += 1
+                    print(f"article {record['article_id']} ({warc_file}@{warc_offset}): {error}", file=sys.stderr)
+                    continue
+                changed = changed_fields(record, new)
+                if not changed:
+                    counts["unchanged"] += 1
+                    continue
+                counts["changed"] += 1
+                fields.update(changed)
+                if not args.dry_run:
+                    writer.add(new, (warc_file, warc_offset))
+            writer.flush()
+            outcome = "finished"
+        finally:
+            if run_id is not None:
+                database.finish_run(run_id, {**counts, "fields": dict(fields), "failures": dict(failures)}, outcome)
+    print(_summary(counts, fields, failures, args.dry_run))
+    return 1 if counts["failed"] else 0
+
+
+def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:
+    archived = read_response(capture.path(exports_dir), capture.warc_offset)
+    if detik_urls.article_id(archived.url) != record["article_id"]:
+        raise NotUsable("capture_of_another_page", f"the record at that offset is {archived.url}")
+    return article_from_response(archived)
+
+
+class _Writer:
+    """Stores changed versions in batches, one transaction each."""
+
+    def __init__(self, database: Database, run_id: int | None) -> None:
+        self.database = database
+        self.run_id = run_id
+        self.records: list[dict[str, Any]] = []
+        self.captures: dict[int, tuple[str, int]] = {}
+
+    def add(self, record: dict[str, Any], capture: tuple[str, int]) -> None:
+        self.records.append(record)
+        self.captures[record["article_id"]] = capture
+        if len(self.records) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.records:
+            self.database.store_articles(self.records, reason="reextract", run_id=self.run_id, captures=self.captures)
+        self.records, self.captures = [], {}
+
+
+def _summary(counts: Counter[str], fields: Counter[str], failures: Counter[str], dry_run: bool) -> str:
+    verb = "would store" if dry_run else "stored"
+    lines = [
+        f"re-extracted {counts['articles'] - counts['no_capture'] - counts['failed']} of {counts['articles']} articles: "
+        f"{counts['changed']} changed ({verb} as new revisions), {counts['unchanged']} unchanged, "
+        f"{counts['no_capture']} without an archived response, {counts['failed']} failed"
+    ]
+    if fields:
+        lines.append("changed fields: " + ", ".join(f"{name} {count}" for name, count in sorted(fields.items())))
+    if failures:
+        lines.append("failed: " + ", ".join(f"{reason} {count}" for reason, count in sorted(failures.items())))
+    if dry_run:
+        lines.append("dry run: nothing was stored")
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""What `newscrawl import` reads: responses from WARC files and saved HTML pages from folders.
+
+Each input yields ``Page`` objects (something to extract) or ``Passed`` objects (a response or
+file that is not used, with the reason), never raising for bad input, so one broken file or
+record never stops the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from newscrawl.archive import ArchivedResponse, UnreadableArchive, iter_responses
+from newscrawl.archive.capture import stored_name
+from newscrawl.archive.reader import is_warc_name
+from newscrawl.cli.rerun import url_kind
+
+HTML_SUFFIXES = (".html", ".htm")
+_CANONICAL = re.compile(rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>", re.IGNORECASE)
+_HREF = re.compile(rb"\bhref=(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+
+
+@dataclass
+class Page:
+    where: str  # file, or file@offset, for messages
+    url: str
+    response: ArchivedResponse | None = None  # a WARC response ...
+    html: bytes | None = None  # ... or a saved page
+    fetched_at: str | None = None
+    capture: tuple[str, int] | None = None  # (warc_file as stored, offset) of a WARC response
+
+
+@dataclass
+class Passed:
+    where: str
+    reason: str
+    message: str
+    skipped: bool  # True: not ours (another site, a gallery, ...); False: bad input
+
+
+def input_files(paths: list[Path]) -> Iterator[Path]:
+    """The given files, and the WARC files and HTML pages inside the given folders (name order)."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(file for file in path.rglob("*") if file.is_file() and _wanted(file))
+        else:
+            yield path
+
+
+def _wanted(file: Path) -> bool:
+    return is_warc_name(file) or file.suffix.lower() in HTML_SUFFIXES
+
+
+def read_inputs(paths: list[Path], exports_dir: Path) -> Iterator[Page | Passed]:
+    for file in input_files(paths):
+        if file.suffix.lower() in HTML_SUFFIXES:
+            yield _saved_page(file)
+        else:
+            yield from _warc_pages(file, exports_dir)
+
+
+def _warc_pages(file: Path, exports_dir: Path) -> Iterator[Page | Passed]:
+    name = stored_name(file, exports_dir)
+    for found in iter_responses(file):
+        if isinstance(found, UnreadableArchive):
+            yield Passed(str(file), found.reason, str(found), skipped=False)
+            continue
+        where = f"{file}@{found.offset}"
+        reason = url_kind(found.url)
+        if reason is not None:
+            yield Passed(where, reason, found.url, skipped=True)
+            continue
+        yield Page(where, found.url, response=found, capture=(name, found.offset))
+
+
+def _saved_page(file: Path) -> Page | Passed:
+    where = str(file)
+    try:
+        html = file.read_bytes()
+        url = _sidecar_url(file) or _canonical_url(html)
+        fetched_at = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat()
+    except (OSError, UnicodeDecodeError) as error:
+        return Passed(where, "unreadable_page", str(error), skipped=False)
+    if not url:
+        return Passed(where, "no_url", f"no <link rel=canonical> and no {file.stem}.url beside it", skipped=False)
+    reason = url_kind(url)
+    if reason is not None:
+        return Passed(where, reason, url, skipped=True)
+    return Page(where, url, html=html, fetched_at=fetched_at)
+
+
+def _sidecar_url(file: Path) -> str | None:
+    sidecar = file.with_suffix(".url")
+    if not sidecar.is_file():
+        return None
+    lines = [line.strip() for line in sidecar.read_text(encoding="utf-8").splitlines()]
+    return next((line for line in lines if line and not line.startswith("#")), None)
+
+
+def _canonical_url(html: bytes) -> str | None:
+    head = html[: 256 * 1024]
+    tag = _CANONICAL.search(head)
+    if tag is None:
+        return None
+    href = _HREF.search(tag.group(0))
+    if href is None:
+        return None
+    value = next(group for group in href.groups() if group is not None)
+    return value.decode("utf-8", "replace").strip() or None
+
+
+__all__ = ["Page", "Passed", "input_files", "read_inputs"]

@@ -1,0 +1,318 @@
+"""The replica server: an HTTP proxy on 127.0.0.1 that answers for inet.detik.com itself.
+
+Clients reach it the standard way, through ``http_proxy``/``https_proxy``:
+
+* ``GET http://inet.detik.com/<path>`` (absolute-URI proxy requests) are answered directly;
+* ``CONNECT inet.detik.com:443`` is accepted; inside the tunnel the replica terminates TLS with a
+  self-signed certificate made at start (``cryptography``) and serves HTTP/1.1 requests.
+
+Every other host is refused (CONNECT: 403, absolute-URI GET: 502) and logged, as are requests
+made to the replica as if it were a web server. Every request goes into ``Replica.requests()``
+(order, method, full URL, status) so tests can check what a crawl asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from . import render
+from .sitemap import HOST, SiteMap, build
+
+logger = logging.getLogger("replica")
+
+HTML = "text/html; charset=UTF-8"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    order: int
+    method: str
+    url: str  # https://inet.detik.com/... inside a tunnel; the request target otherwise
+    status: int
+    via: str  # "tunnel", "proxy" (absolute-URI request), "connect" or "direct"
+    at: float  # time.monotonic() when it was answered
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = HTML
+    headers: dict | None = None
+
+
+def self_signed_context(hostname: str = HOST) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for ``hostname``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.set_alpn_protocols(["http/1.1"])
+    with tempfile.TemporaryDirectory(prefix="replica-tls-") as folder:
+        cert_path, key_path = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+class _SocketWriter:
+    """A write-only file over a socket that always writes everything (sendall)."""
+
+    closed = False
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def write(self, data: bytes) -> int:
+        self.sock.sendall(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+
+class Replica:
+    """The site and its server. ``with Replica() as replica:`` starts it on a free port."""
+
+    def __init__(self, site: SiteMap | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.site = site or build()
+        self.host, self.port = host, port
+        self.tls = self_signed_context()
+        self._lock = threading.Lock()
+        self._log: list[LoggedRequest] = []
+        self._asked: dict[str, int] = {}
+        self.index_status: int | None = None  # when set, every index page answers this status
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> Replica:
+        handler = type("BoundHandler", (_Handler,), {"replica": self})
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="replica", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Replica:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # -- state -----------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the request log and which pages were asked for (503-once pages fail once more)."""
+        with self._lock:
+            self._log.clear()
+            self._asked.clear()
+
+    def requests(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    def record(self, method: str, url: str, status: int, via: str) -> None:
+        with self._lock:
+            self._log.append(LoggedRequest(len(self._log) + 1, method, url, status, via, time.monotonic()))
+        logger.info("%s %s -> %d (%s)", method, url, status, via)
+
+    def _count(self, path: str) -> int:
+        with self._lock:
+            self._asked[path] = self._asked.get(path, 0) + 1
+            return self._asked[path]
+
+    # -- the site --------------------------------------------------------------------------------
+    def answer(self, target: str) -> Answer:
+        """The response to ``GET <target>`` (path and query) on inet.detik.com."""
+        site = self.site
+        parts = urlsplit(target)
+        path, query = parts.path or "/", parse_qs(parts.query)
+        if path == "/robots.txt":
+            return Answer(200, render.ROBOTS_TXT.encode(), "text/plain; charset=UTF-8")
+        if path.rstrip("/") == "/rss":
+            now = datetime.now(timezone.utc)
+            return Answer(200, render.rss(site, now).encode("utf-8"), "application/rss+xml; charset=UTF-8")
+        if path.rstrip("/") == "/indeks" or path.startswith("/indeks/"):
+            return self._index(path, query)
+        if path == "/":
+            return Answer(200, render.home(site).encode("utf-8"))
+        if path.rstrip("/") in site.gone:
+            return Answer(404, render.error_page(404, "Halaman tidak ditemukan").encode("utf-8"))
+        if path.rstrip("/") in site.redirects:
+            location = site.redirects[path.rstrip("/")]
+            return Answer(301, render.error_page(301, location).encode("utf-8"), headers={"Location": location})
+        key = path.rstrip("/") or "/"
+        single = "1" in query.get("single", [])
+        name = site.pages.get((key, single)) or site.pages.get((key, False))
+        if name is None:
+            return Answer(404, render.error_page(404, "Halaman tidak ditemukan").encode("utf-8"))
+        if key in site.retry_once and self._count(key) == 1:
+            return Answer(503, render.error_page(503, "Service Unavailable").encode("utf-8"),
+                          headers={"Retry-After": "0"})
+        page = site.fixture(name)[1]
+        if name in site.related_card_for:
+            page = render.with_related_card(page, site.related_card_for[name])
+        return Answer(200, page)
+
+    def _index(self, path: str, query: dict) -> Answer:
+        if self.index_status is not None:
+            return Answer(self.index_status, render.error_page(self.index_status, "Index unavailable").encode())
+        tail = path.rstrip("/").rsplit("/", 1)[-1]
+        page_text = query.get("page", [tail if tail.isdigit() else "1"])[0]
+        page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
+        day = None
+        if "date" in query:
+            try:
+                day = datetime.strptime(query["date"][0], "%m/%d/%Y").date()
+            except ValueError:
+                day = None
+        if day is None:  # no (readable) date filter: the newest listed day
+            day = max(self.site.days) if self.site.days else date.today()
+        return Answer(200, render.index_page(self.site, day, page).encode("utf-8"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "detik-replica/1"
+    timeout = 30
+    replica: Replica  # set on the bound subclass
+    tunnel_host: str | None = None
+    tls_socket = None
+
+    def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's signature)
+        logger.debug("%s " + format, self.client_address[0], *args)
+
+    def do_CONNECT(self):
+        host, _, port = self.path.rpartition(":")
+        if host.lower() != HOST or port != "443" or self.tunnel_host is not None:
+            self.replica.record("CONNECT", self.path, 403, "connect")
+            self._send(Answer(403, f"the replica serves {HOST}:443 only\n".encode(), "text/plain"), close=True)
+            return
+        self.replica.record("CONNECT", self.path, 200, "connect")
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            tls = self.replica.tls.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            logger.warning("TLS handshake in CONNECT tunnel failed: %s", error)
+            self.close_connection = True
+            return
+        self.tls_socket = self.connection = tls
+        self.rfile = tls.makefile("rb", -1)
+        self.wfile = _SocketWriter(tls)
+        self.tunnel_host = host.lower()
+        self.close_connection = False
+
+    def do_GET(self):
+        self._serve(head=False)
+
+    def do_HEAD(self):
+        self._serve(head=True)
+
+    def _other_method(self):
+        self.replica.record(self.command, self._full_url(), 405, self._via())
+        self._send(Answer(405, b"method not allowed\n", "text/plain", {"Allow": "GET, HEAD"}))
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other_method
+
+    def _via(self) -> str:
+        if self.tunnel_host:
+            return "tunnel"
+        return "proxy" if "://" in self.path else "direct"
+
+    def _full_url(self) -> str:
+        if self.tunnel_host and not self.path.startswith(("http://", "https://")):
+            return f"https://{self.tunnel_host}{self.path}"
+        return self.path
+
+    def _serve(self, head: bool):
+        via, url = self._via(), self._full_url()
+        if via == "direct":
+            message = f"this is an HTTP proxy for {HOST}: set http_proxy/https_proxy=http://{self.headers.get('Host', '')}\n"
+            answer = Answer(400, message.encode(), "text/plain; charset=UTF-8")
+        else:
+            parts = urlsplit(url)
+            if (parts.hostname or "").lower() != HOST:
+                answer = Answer(502 if via == "proxy" else 403, f"the replica serves {HOST} only\n".encode(),
+                                "text/plain; charset=UTF-8")
+            else:
+                target = parts.path or "/"
+                answer = self.replica.answer(target + (f"?{parts.query}" if parts.query else ""))
+        self.replica.record(self.command, url, answer.status, via)
+        self._send(answer, head=head)
+
+    def _send(self, answer: Answer, head: bool = False, close: bool = False):
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in (answer.headers or {}).items():
+            self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if not head:
+            self.wfile.write(answer.body)
+        self.wfile.flush()
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            if self.tls_socket is not None:
+                try:
+                    self.tls_socket.close()
+                except OSError:
+                    pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except (ConnectionError, ssl.SSLError, socket.timeout, TimeoutError):
+            self.close_connection = True

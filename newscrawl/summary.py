@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .items import ARTICLE_FIELDS
 
 PREFIX = "newscrawl/"
+GONE_ARTICLE_KEYS = ("article/404", "article/410")  # failed/<kind>/<status> keys of removed articles
 
 
 @dataclass
@@ -82,7 +83,11 @@ def summarize(stats: dict, expects_index: bool, max_failed_share: float) -> Summ
 
     if expects_index and not summary.pages.get("index"):
         summary.failures.append("no index page could be read")
-    article_failures = sum(count for key, count in failed.items() if key.startswith("article/"))
+    # 404/410 say the article is gone (it stays listed in errors_by_status); only pages that could
+    # not be fetched count against the share. Else a re-run in which every listed article is
+    # already stored fails on the one gone link it asks for again ("1 of 1 article pages failed").
+    article_failures = sum(count for key, count in failed.items()
+                           if key.startswith("article/") and key not in GONE_ARTICLE_KEYS)
     article_attempts = summary.pages.get("article", 0) + article_failures
     if article_attempts and article_failures / article_attempts > max_failed_share:
         summary.failures.append(

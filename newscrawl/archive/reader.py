@@ -29,9 +29,10 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailers",
 class UnreadableArchive(Exception):
     """A WARC file or record that cannot be read whole. ``reason`` is a short key for counting."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, offset: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.offset = offset  # of the damaged record, when the damage is in one record
 
 
 @dataclass
@@ -134,16 +135,16 @@ def read_response(path: str | os.PathLike[str], offset: int) -> ArchivedResponse
             iterator = _iterator(handle)
             record = next(iter(iterator), None)
             if record is None:
-                raise UnreadableArchive("no_record", f"{path}: no record at offset {offset}")
+                raise UnreadableArchive("no_record", f"no record at offset {offset}")
             if record.rec_type != "response" or not record.http_headers:
-                raise UnreadableArchive("not_a_response", f"{path}@{offset}: a {record.rec_type} record, not a response")
+                raise UnreadableArchive("not_a_response", f"a {record.rec_type} record, not a response")
             return _response(record, iterator, path, offset)
     except FileNotFoundError:
-        raise UnreadableArchive("missing_file", f"{path}: no such file") from None
+        raise UnreadableArchive("missing_file", f"no such file: {path}") from None
     except UnreadableArchive:
         raise
     except _READ_ERRORS as error:
-        raise UnreadableArchive("unreadable_record", f"{path}@{offset}: {_one_line(error)}") from None
+        raise UnreadableArchive("unreadable_record", _one_line(error)) from None
 
 
 def looks_like_warc(handle: BinaryIO) -> bool:
@@ -166,13 +167,13 @@ def index_responses(path: str | os.PathLike[str]) -> Iterator[tuple[str, int]]:
     try:
         with open(path, "rb") as handle:
             if not looks_like_warc(handle):
-                raise UnreadableArchive("not_a_warc", f"{path}: not a WARC file")
+                raise UnreadableArchive("not_a_warc", "not a WARC file")
             iterator = ArchiveIterator(handle)
             for record in iterator:
                 if record.rec_type == "response":
                     yield record.rec_headers.get_header("WARC-Target-URI") or "", iterator.offset
     except _READ_ERRORS as error:
-        raise UnreadableArchive("unreadable_file", f"{path}: {_one_line(error)}") from None
+        raise UnreadableArchive("unreadable_file", _one_line(error)) from None
 
 
 def iter_responses(path: str | os.PathLike[str]) -> Iterator[ArchivedResponse | UnreadableArchive]:
@@ -187,7 +188,7 @@ def iter_responses(path: str | os.PathLike[str]) -> Iterator[ArchivedResponse | 
     try:
         with open(path, "rb") as handle:
             if not looks_like_warc(handle):
-                yield UnreadableArchive("not_a_warc", f"{path}: not a WARC file")
+                yield UnreadableArchive("not_a_warc", "not a WARC file")
                 return
             iterator = _iterator(handle)
             for record in iterator:
@@ -198,10 +199,10 @@ def iter_responses(path: str | os.PathLike[str]) -> Iterator[ArchivedResponse | 
                 try:
                     yield _response(record, iterator, path, offset)
                 except UnreadableArchive as error:
-                    yield UnreadableArchive(error.reason, f"{path}@{offset}: {error}")
+                    yield UnreadableArchive(error.reason, str(error), offset)
     except _READ_ERRORS as error:
         reason = "truncated_file" if records else "unreadable_file"
-        yield UnreadableArchive(reason, f"{path}: {_one_line(error)}")
+        yield UnreadableArchive(reason, _one_line(error))
 
 
 def _one_line(error: BaseException) -> str:

@@ -66,7 +66,8 @@ def _warc_pages(file: Path, exports_dir: Path) -> Iterator[Page | Passed]:
     name = stored_name(file, exports_dir)
     for found in iter_responses(file):
         if isinstance(found, UnreadableArchive):
-            yield Passed(str(file), found.reason, str(found), skipped=False)
+            where = str(file) if found.offset is None else f"{file}@{found.offset}"
+            yield Passed(where, found.reason, str(found), skipped=False)
             continue
         where = f"{file}@{found.offset}"
         reason = url_kind(found.url)

@@ -113,8 +113,10 @@ class DetikInetSpider(scrapy.Spider):
     def parse_rss(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/rss")
         response.selector.remove_namespaces()
-        for link in response.xpath("//item/link/text() | //item/guid/text()").getall():
-            yield from self.follow_link(link.strip(), source="rss")
+        # An item's <guid> is usually its <link> again: each URL once, or skipped links count twice.
+        links = response.xpath("//item/link/text() | //item/guid/text()").getall()
+        for link in dict.fromkeys(link.strip() for link in links):
+            yield from self.follow_link(link, source="rss")
 
     def follow_link(self, url: str, source: str, card_time: str | None = None):
         kind = detik_urls.classify(url)

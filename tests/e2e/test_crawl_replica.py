@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from newscrawl import settings as project_settings
 from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.storage import open_database
 from tests.replica import CRAWL_RANGE, ROLES
-from tests.replica.sitemap import GONE_PATH, ORIGIN, OTHER_CHANNEL_URL, VIDEO_20DETIK_URL, index_url
+from tests.replica.sitemap import GONE_PATH, ORIGIN, OTHER_CHANNEL_URL, VIDEO_20DETIK_URL, WIB, index_url
 
 from .conftest import Run, run_crawl
 
@@ -271,3 +271,35 @@ def test_index_pages_answering_503_fail_the_run_with_exit_1(replica, tmp_path):
     assert summary["outcome"] == "failed (no index page could be read)"
     assert [(kind, outcome) for _, kind, outcome, _ in read_database(run)["runs"]] == [("crawl", "failed")]
     assert run.jsonl_files() == []
+
+
+# -- the scheduled run: no arguments ------------------------------------------------------------------
+def test_run_without_arguments_reads_the_rss_and_stores_every_served_article(replica, tmp_path):
+    site = replica.site
+    days_before = {datetime.now(WIB).date()}
+    run = run_crawl(replica, tmp_path)
+    days_after = {datetime.now(WIB).date()}
+    assert run.returncode == 0, run.stderr[-3000:]
+    gets = run.gets
+    assert gets[0].url == ROBOTS
+    asked = Counter(request.url for request in gets)
+    # Yesterday and today (WIB): nothing listed there, one index page each.
+    today = asked.keys() & {index_url(day) for day in days_before | days_after}
+    assert len(today) == 1
+    (today_day,) = {day for day in days_before | days_after if index_url(day) in today}
+    expected = Counter({ROBOTS: 1, f"{ORIGIN}/rss": 1, index_url(today_day - timedelta(days=1)): 1, index_url(today_day): 1})
+    for article in site.articles.values():
+        expected.update(article.fetch_urls)
+    expected[site.role("retry_once").url] += 1
+    assert asked == expected
+
+    stored = read_database(run)["by_id"]
+    assert sorted(stored) == sorted(article.article_id for article in site.articles.values())
+    for article in site.articles.values():
+        for name in COMPARED:
+            assert stored[article.article_id][name] == article.item[name], f"article {article.article_id}, field {name!r}"
+    summary = run.summary()
+    assert summary["pages fetched"] == f"article {sum(len(a.fetch_urls) for a in site.articles.values())}, index 2, rss 1"
+    assert summary["links not followed"] == ", ".join(f"{kind} {count}" for kind, count in sorted(
+        Counter(site.fixture(name)[0]["kind"] for name in site.others.values()).items()))
+    assert summary["outcome"] == "ok"

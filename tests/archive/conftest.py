@@ -5,6 +5,13 @@ import shutil
 import pytest
 
 from tests.archive.support import CRAWLED_URLS, Site, crawl
+from tests.storage.support import (  # noqa: F401  (fixtures, registered by import)
+    database,
+    database_url,
+    no_database_url_from_environment,
+    postgres_url,
+    sqlite_url,
+)
 
 
 @pytest.fixture(scope="package")

@@ -16,7 +16,7 @@ import pytest
 from newscrawl import settings as project_settings
 from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.storage import open_database
-from tests.replica import CRAWL_RANGE, ROLES
+from tests.replica import CRAWL_RANGE
 from tests.replica.sitemap import GONE_PATH, ORIGIN, OTHER_CHANNEL_URL, VIDEO_20DETIK_URL, WIB, index_url
 
 from .conftest import Run, run_crawl

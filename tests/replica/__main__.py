@@ -34,7 +34,7 @@ Look at a page:
   curl -k -x {proxy} https://inet.detik.com/robots.txt
 Ctrl-C stops it.""", flush=True)
     try:
-        replica._thread.join()
+        replica.wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -141,6 +141,11 @@ class Replica:
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
     @property
     def proxy_url(self) -> str:
         return f"http://{self.host}:{self.port}"

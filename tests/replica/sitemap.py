@@ -162,8 +162,12 @@ class SiteMap:
         return urls
 
     def role(self, name: str) -> Article:
+        """The served article that plays ROLES[name]."""
         fixture = ROLES[name]
-        return next(a for a in self.articles.values() if fixture in (a.pages.get(1), a.single))
+        for article in self.articles.values():
+            if fixture in (article.pages.get(1), article.single):
+                return article
+        raise KeyError(f"replica: role {name!r} needs fixture {fixture!r} served as an article")
 
     def fixture(self, name: str) -> tuple[dict, bytes]:
         """A fixture's expected JSON and its saved page."""

@@ -28,7 +28,8 @@ def run(arguments, capsys):
          "newscrawl: error: --since 2022-12-02 is after --until 2022-12-01"),
         (["export"], "newscrawl export: error: the following arguments are required: --format"),
         (["load"], "newscrawl load: error: the following arguments are required: FILE"),
-        (["crawl"], "newscrawl: error: argument COMMAND: invalid choice: 'crawl' (choose from 'export', 'load', 'stats', 'db')"),
+        (["crawl"], "newscrawl: error: argument COMMAND: invalid choice: 'crawl' "
+             "(choose from 'export', 'load', 'stats', 'reextract', 'import', 'db')"),
         (["db", "downgrade"], "newscrawl db: error: argument COMMAND: invalid choice: 'downgrade' (choose from 'upgrade')"),
     ],
 )

@@ -21,40 +21,48 @@ EXIT_ANOTHER_RUN_ACTIVE = 3
 
 
 class Command(ScrapyCrawlCommand):
-    def run(self, args, opts):
-        if len(args) != 1 or args[0] != "detikinet":
-            return super().run(args, opts)
+    """The checks run in process_options, which Scrapy calls before it starts logging: a refused
+    run prints its one error line and nothing else."""
+
+    database = None
+    lock = None
+
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if args != ["detikinet"]:
+            return
         try:
             plan_crawl(dict(opts.spargs))
         except ArgumentError as error:
-            return self.refuse(str(error), EXIT_BAD_ARGUMENTS)
+            self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         try:
-            database = open_database(resolve_database_url(self.settings.get("NEWSCRAWL_DATABASE_URL")))
+            self.database = open_database(resolve_database_url(self.settings.get("NEWSCRAWL_DATABASE_URL")))
         except DatabaseUnavailable as error:
-            return self.refuse(str(error), EXIT_BAD_ARGUMENTS)
-        lock = None if self.settings.get("REDIS_URL") else RunLock(database.engine)
+            self.refuse(str(error), EXIT_BAD_ARGUMENTS)
+        if not self.settings.get("REDIS_URL"):
+            try:
+                self.lock = RunLock(self.database.engine).acquire()
+            except RunLockHeld as error:
+                self.database.close()
+                self.refuse(str(error), EXIT_ANOTHER_RUN_ACTIVE)
+
+    def run(self, args, opts):
+        if self.database is None:
+            return super().run(args, opts)
         try:
-            if lock is not None:
-                lock.acquire()
-        except RunLockHeld as error:
-            database.close()
-            return self.refuse(str(error), EXIT_ANOTHER_RUN_ACTIVE)
-        try:
-            self.crawl(args[0], opts, lock)
+            # Keep our own reference: the process forgets its crawlers once they finish.
+            crawler = self._create_crawler(args[0])
+            crawler.run_lock = self.lock
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+            if self.crawler_process.bootstrap_failed or crawler.stats.get_value("newscrawl/run_failed"):
+                self.exitcode = EXIT_RUN_FAILED
         finally:
-            if lock is not None:
-                lock.release()
-            database.close()
+            if self.lock is not None:
+                self.lock.release()
+            self.database.close()
 
-    def crawl(self, name: str, opts, lock) -> None:
-        # Keep our own reference: the process forgets its crawlers once they finish.
-        crawler = self._create_crawler(name)
-        crawler.run_lock = lock
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or crawler.stats.get_value("newscrawl/run_failed"):
-            self.exitcode = EXIT_RUN_FAILED
-
-    def refuse(self, message: str, exitcode: int) -> None:
+    @staticmethod
+    def refuse(message: str, exitcode: int):
         print(f"scrapy crawl detikinet: error: {message}", file=sys.stderr)
-        self.exitcode = exitcode
+        sys.exit(exitcode)

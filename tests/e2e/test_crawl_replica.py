@@ -243,8 +243,6 @@ def test_bad_arguments_exit_2_with_one_error_line_and_no_request(replica, tmp_pa
     assert not run.database.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="Scrapy's start-up banner (INFO 'Scrapy ... started', versions) is logged to "
-                   "stderr before newscrawl/commands/crawl.py checks the arguments")
 def test_bad_arguments_print_nothing_but_the_error(replica, tmp_path):
     run = run_crawl(replica, tmp_path, "-a", "since=2024-99-01", timeout=30)
     assert run.stderr.splitlines() == [

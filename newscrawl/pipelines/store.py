@@ -23,17 +23,24 @@ logger = logging.getLogger(__name__)
 
 
 class StoredArticles:
-    """What the spider may ask the archive: does this article need fetching?"""
+    """What the spider may ask of, and tell, the archive about articles it meets."""
 
     def __init__(self, database):
         self.database = database
 
-    def needs_fetch(self, article_id: int, young_since: datetime) -> bool:
+    def reason_to_skip(self, article_id: int, young_since: datetime) -> str | None:
+        """'already_stored' (and not young), 'gone' (404/410 before), or None: fetch it."""
         known = self.database.known_articles([article_id])
-        if article_id not in known:
-            return True
-        published = known[article_id]
-        return published is not None and datetime.fromisoformat(published) >= young_since
+        if article_id in known:
+            published = known[article_id]
+            young = published is not None and datetime.fromisoformat(published) >= young_since
+            return None if young else "already_stored"
+        if self.database.gone_articles([article_id]):
+            return "gone"
+        return None
+
+    def record_gone(self, article_id: int, url: str, status: int) -> None:
+        self.database.mark_gone(article_id, url, status)
 
 
 class StorePipeline:

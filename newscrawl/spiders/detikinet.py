@@ -89,6 +89,10 @@ class DetikInetSpider(scrapy.Spider):
         status = str(response.status) if response is not None else type(failure.value).__name__
         kind = request.meta.get("page_kind", "other")
         self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
+        article_id = detik_urls.article_id(request.url)
+        if kind == "article" and status in ("404", "410") and self.archive is not None and article_id:
+            # Gone for good: later runs skip it (unless -a refresh=1).
+            self.archive.record_gone(article_id, detik_urls.canonicalize(request.url), int(status))
         self.logger.warning("%s failed: %s", request.url, status)
 
     def article_request(self, url: str, source: str, **meta) -> scrapy.Request:
@@ -136,9 +140,10 @@ class DetikInetSpider(scrapy.Spider):
             return False
         if self.plan.refresh or self.archive is None or article_id is None:
             return True
-        if self.archive.needs_fetch(article_id, self.run_started_at - self.revisit_window):
+        reason = self.archive.reason_to_skip(article_id, self.run_started_at - self.revisit_window)
+        if reason is None:
             return True
-        self.crawler.stats.inc_value("newscrawl/skipped/already_stored")
+        self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
         return False
 
     def in_range(self, published: datetime) -> bool:

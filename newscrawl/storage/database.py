@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from newscrawl.storage import migrate, reads, runs, writes
+from newscrawl.storage import gone, migrate, reads, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
 from newscrawl.storage.urls import mask_password, resolve_database_url
 
@@ -42,6 +42,13 @@ class Database:
 
     def known_articles(self, article_ids: Iterable[int]) -> dict[int, str | None]:
         return reads.known_articles(self.engine, article_ids)
+
+    def mark_gone(self, article_id: int, url: str, status: int) -> None:
+        """Remember that the site answered 404/410 for this article."""
+        gone.mark_gone(self.engine, article_id, url, status)
+
+    def gone_articles(self, article_ids: Iterable[int]) -> set[int]:
+        return gone.gone_articles(self.engine, article_ids)
 
     def current_fields_hashes(self, article_ids: Iterable[int]) -> dict[int, str]:
         return reads.current_fields_hashes(self.engine, article_ids)

@@ -144,3 +144,15 @@ class CrawlRun(Base):
     arguments: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
     outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+class GoneArticle(Base):
+    """An article URL the site answered 404 or 410 for: not fetched again unless asked."""
+
+    __tablename__ = "gone_articles"
+
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)

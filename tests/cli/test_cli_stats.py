@@ -34,4 +34,4 @@ def test_db_upgrade_reports_the_schema_revision(database_url, capsys):
     assert main(["db", "upgrade", "--database-url", database_url]) == 0
 
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"database {database_url} is at schema revision 0001"] * 2
+    assert out == [f"database {database_url} is at schema revision 0002"] * 2

@@ -12,16 +12,28 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from .items import ARTICLE_FIELDS
-from .summary import summarize
+from .extraction.processors.dates import WIB
+from .summary import Check, Summary, Thresholds, summarize
 
 logger = logging.getLogger(__name__)
+
+
+def summarize_crawl(crawler) -> Summary:
+    """The summary and checks of a crawl, with its thresholds from the settings."""
+    spider = crawler.spider
+    plan = getattr(spider, "plan", None)
+    days = plan.days if plan else ()
+    started = getattr(spider, "run_started_at", None)
+    today = started.astimezone(WIB).date() if started else None
+    full_days = [day.isoformat() for day in days if today and day < today]
+    return summarize(crawler.stats.get_stats(), Thresholds.from_settings(crawler.settings),
+                     expects_index=bool(days), full_days=full_days)
 
 
 class RunSummary:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_failed_share = crawler.settings.getfloat("NEWSCRAWL_MAX_FAILED_SHARE", 0.2)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -40,12 +52,12 @@ class RunSummary:
                 self.stats.inc_value(f"newscrawl/coverage/{name}")
 
     def spider_closed(self, spider, reason):
-        plan = getattr(spider, "plan", None)
-        summary = summarize(self.stats.get_stats(), bool(plan and plan.days), self.max_failed_share)
+        summary = summarize_crawl(self.crawler)
         if reason != "finished":
-            summary.failures.append(f"crawl ended early: {reason}")
+            summary.checks.append(Check("finished", False, message=f"crawl ended early: {reason}"))
         self.stats.set_value("newscrawl/outcome", summary.outcome)
         if summary.failures:
             self.stats.set_value("newscrawl/run_failed", 1)
         header = f"run summary of {spider.name} (started {getattr(spider, 'run_started', '?')} UTC)"
-        logger.info("\n".join([header, *("  " + line for line in summary.lines())]))
+        log = logger.error if summary.failures else logger.info
+        log("\n".join([header, *("  " + line for line in summary.lines())]))

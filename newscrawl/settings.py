@@ -24,7 +24,13 @@ NEWSCRAWL_WARC_MAX_BYTES = 1_000_000_000  # a new file is started once a file re
 # -- what to fetch ------------------------------------------------------------------------------
 NEWSCRAWL_REVISIT_HOURS = 48  # an already stored article younger than this is fetched again
 NEWSCRAWL_MAX_INDEX_PAGES = 100  # per day, a guard against a pagination loop
-NEWSCRAWL_MAX_FAILED_SHARE = 0.2  # more failed article pages than this share fails the run
+
+# -- run checks: a run that fails one exits 1 and is recorded as failed ---------------------------
+NEWSCRAWL_MAX_ERROR_SHARE = 0.2  # pages that failed for good (404/410 articles aside) / pages tried
+NEWSCRAWL_MIN_ARTICLES_PER_DAY = 10  # articles a finished day's index must list
+NEWSCRAWL_MIN_COVERAGE = 0.95  # share of items with each of the fields below filled
+NEWSCRAWL_COVERAGE_FIELDS = ["headline", "body", "published_at", "authors"]
+NEWSCRAWL_MAX_FALLBACK_SHARE = 0.05  # items read by the metadata fallback: the layout-change alarm
 
 # -- politeness ---------------------------------------------------------------------------------
 NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"

@@ -1,24 +1,60 @@
-"""The end-of-run summary, computed from the crawl stats alone (a pure function, tested as such).
+"""The end-of-run summary and the run-level checks, computed from the crawl stats alone (pure).
 
 Stats keys written by the spider and pipelines:
   newscrawl/pages/<kind>             pages read: index, rss, article
   newscrawl/failed/<kind>/<status>   pages that failed for good (after retries)
+  newscrawl/index/articles/<day>     article links listed on the index pages of a day (YYYY-MM-DD)
+  newscrawl/layout/<name>            items extracted per page layout (2020s, 2017, 2015, fallback)
   newscrawl/articles/<status>        new, changed, unchanged (as stored)
   newscrawl/dropped/<reason>         items dropped before storage
   newscrawl/non_article/<kind>       fetched pages that were galleries, videos, ...
-  newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored
+  newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone
   newscrawl/coverage/<field>         items with that field filled; newscrawl/coverage/items = items seen
-  newscrawl/warc/write_failed        writing the WARC archive failed (the run is marked failed)
+  newscrawl/warc/write_failed        writing the WARC archive failed
+  newscrawl/store_failed             writing to the database failed
+
+A failed check marks the run failed (exit code 1), with its figures in the log, the stats and
+the run's crawl_runs row. The checks are small and exact, so they live here rather than in a
+monitoring framework; see the README for why spidermon was not used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 
 from .items import ARTICLE_FIELDS
 
 PREFIX = "newscrawl/"
-GONE_ARTICLE_KEYS = ("article/404", "article/410")  # failed/<kind>/<status> keys of removed articles
+GONE_STATUSES = ("404", "410")  # an article that is gone is reported, not a failed fetch
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    max_error_share: float = 0.2
+    min_articles_per_day: int = 10
+    min_coverage: float = 0.95
+    coverage_fields: tuple[str, ...] = ("headline", "body", "published_at", "authors")
+    max_fallback_share: float = 0.05
+
+    @classmethod
+    def from_settings(cls, settings) -> "Thresholds":
+        return cls(
+            max_error_share=settings.getfloat("NEWSCRAWL_MAX_ERROR_SHARE", cls.max_error_share),
+            min_articles_per_day=settings.getint("NEWSCRAWL_MIN_ARTICLES_PER_DAY", cls.min_articles_per_day),
+            min_coverage=settings.getfloat("NEWSCRAWL_MIN_COVERAGE", cls.min_coverage),
+            coverage_fields=tuple(settings.getlist("NEWSCRAWL_COVERAGE_FIELDS", list(cls.coverage_fields))),
+            max_fallback_share=settings.getfloat("NEWSCRAWL_MAX_FALLBACK_SHARE", cls.max_fallback_share),
+        )
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    value: float | int | None = None
+    limit: float | int | None = None
+    message: str = ""
 
 
 @dataclass
@@ -29,9 +65,14 @@ class Summary:
     dropped: dict[str, int] = field(default_factory=dict)
     non_article: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, int] = field(default_factory=dict)
     errors_by_status: dict[str, int] = field(default_factory=dict)
     coverage: dict[str, float] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        return [check.message for check in self.checks if not check.ok]
 
     @property
     def outcome(self) -> str:
@@ -40,8 +81,9 @@ class Summary:
     def counts(self) -> dict:
         return {
             "pages": self.pages, "failed": self.failed, "articles": self.articles, "dropped": self.dropped,
-            "non_article": self.non_article, "skipped": self.skipped, "errors_by_status": self.errors_by_status,
-            "coverage": self.coverage, "failures": self.failures,
+            "non_article": self.non_article, "skipped": self.skipped, "layouts": self.layouts,
+            "errors_by_status": self.errors_by_status, "coverage": self.coverage,
+            "checks": [asdict(check) for check in self.checks], "failures": self.failures,
         }
 
     def lines(self) -> list[str]:
@@ -54,8 +96,9 @@ class Summary:
             f"articles: {show(self.articles)}; dropped: {show(self.dropped)}",
             f"non-article pages: {show(self.non_article)}; links not followed: {show(self.skipped)}",
             f"errors by status: {show(self.errors_by_status)}",
+            f"layouts: {show(self.layouts)}",
             f"field coverage: {coverage}",
-            f"outcome: {self.outcome}" + (f" ({'; '.join(self.failures)})" if self.failures else ""),
+            f"outcome: {self.outcome}" + (f" ({' | '.join(self.failures)})" if self.failures else ""),
         ]
 
 
@@ -64,8 +107,15 @@ def _group(stats: dict, name: str) -> dict[str, int]:
     return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
 
 
-def summarize(stats: dict, expects_index: bool, max_failed_share: float) -> Summary:
-    """Summarise a run. ``expects_index``: the run was asked to read index pages."""
+def summarize(
+    stats: dict, thresholds: Thresholds = Thresholds(), expects_index: bool = False,
+    full_days: Sequence[str] = (),
+) -> Summary:
+    """Summarise a run and run its checks.
+
+    ``expects_index``: the run was asked to read index pages. ``full_days``: the days (YYYY-MM-DD)
+    of the run that are over, whose index must list at least ``min_articles_per_day`` articles.
+    """
     failed = _group(stats, "failed")
     errors: dict[str, int] = {}
     for key, count in failed.items():
@@ -74,27 +124,51 @@ def summarize(stats: dict, expects_index: bool, max_failed_share: float) -> Summ
     summary = Summary(
         pages=_group(stats, "pages"), failed=failed, articles=_group(stats, "articles"),
         dropped=_group(stats, "dropped"), non_article=_group(stats, "non_article"),
-        skipped=_group(stats, "skipped"), errors_by_status=errors,
+        skipped=_group(stats, "skipped"), layouts=_group(stats, "layout"), errors_by_status=errors,
     )
     coverage = _group(stats, "coverage")
-    seen = coverage.get("items", 0)
-    if seen:
-        summary.coverage = {name: coverage.get(name, 0) / seen for name in ARTICLE_FIELDS}
+    items = coverage.get("items", 0)
+    if items:
+        summary.coverage = {name: coverage.get(name, 0) / items for name in ARTICLE_FIELDS}
+    checks = summary.checks
 
-    if expects_index and not summary.pages.get("index"):
-        summary.failures.append("no index page could be read")
-    # 404/410 say the article is gone (it stays listed in errors_by_status); only pages that could
-    # not be fetched count against the share. Else a re-run in which every listed article is
-    # already stored fails on the one gone link it asks for again ("1 of 1 article pages failed").
-    article_failures = sum(count for key, count in failed.items()
-                           if key.startswith("article/") and key not in GONE_ARTICLE_KEYS)
-    article_attempts = summary.pages.get("article", 0) + article_failures
-    if article_attempts and article_failures / article_attempts > max_failed_share:
-        summary.failures.append(
-            f"{article_failures} of {article_attempts} article pages failed (limit {max_failed_share:.0%})"
-        )
+    if expects_index:
+        read = summary.pages.get("index", 0)
+        checks.append(Check("index_read", read > 0, read, 1, "no index page could be read"))
+
+    failures = sum(count for key, count in failed.items()
+                   if not (key.startswith("article/") and key.split("/", 1)[1] in GONE_STATUSES))
+    attempts = sum(summary.pages.values()) + failures
+    if attempts:
+        share = failures / attempts
+        checks.append(Check("error_share", share <= thresholds.max_error_share, round(share, 4),
+                            thresholds.max_error_share,
+                            f"{failures} of {attempts} pages failed (limit {thresholds.max_error_share:.0%})"))
+
+    if full_days:
+        listed = _group(stats, "index/articles")
+        short = {day: listed.get(day, 0) for day in full_days if listed.get(day, 0) < thresholds.min_articles_per_day}
+        shown = ", ".join(f"{day}: {count}" for day, count in list(short.items())[:5]) + (", ..." if len(short) > 5 else "")
+        checks.append(Check("articles_per_day", not short, len(short), thresholds.min_articles_per_day,
+                            f"{len(short)} of {len(full_days)} finished days listed fewer than "
+                            f"{thresholds.min_articles_per_day} articles ({shown})"))
+
+    if items:
+        for name in thresholds.coverage_fields:
+            share = summary.coverage.get(name, 0.0)
+            checks.append(Check(f"coverage_{name}", share >= thresholds.min_coverage, round(share, 4),
+                                thresholds.min_coverage,
+                                f"{name} filled in {share:.0%} of items (minimum {thresholds.min_coverage:.0%})"))
+        extracted = sum(summary.layouts.values())
+        if extracted:
+            fallback = summary.layouts.get("fallback", 0) / extracted
+            checks.append(Check("fallback_share", fallback <= thresholds.max_fallback_share, round(fallback, 4),
+                                thresholds.max_fallback_share,
+                                f"{fallback:.0%} of items needed the metadata fallback (limit "
+                                f"{thresholds.max_fallback_share:.0%}): has the site's layout changed?"))
+
     if stats.get(f"{PREFIX}warc/write_failed"):
-        summary.failures.append("writing the WARC archive failed; later responses were not archived")
+        checks.append(Check("warc_written", False, message="writing the WARC archive failed; later responses were not archived"))
     if stats.get(f"{PREFIX}store_failed"):
-        summary.failures.append("storing to the database failed; the run's JSON lines file has the items")
+        checks.append(Check("stored", False, message="storing to the database failed; the run's JSON lines file has the items"))
     return summary

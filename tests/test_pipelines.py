@@ -96,6 +96,7 @@ def test_store_records_the_run(crawler, article, tmp_path):
     store.open_spider()
     crawler.stats.inc_value("newscrawl/pages/index")
     crawler.stats.inc_value("newscrawl/pages/article")
+    crawler.stats.set_value("newscrawl/index/articles/2022-12-10", 12)
     store.process_item(article)
     store.close_spider()
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
@@ -104,6 +105,8 @@ def test_store_records_the_run(crawler, article, tmp_path):
     assert run["outcome"] == "ok"
     assert run["arguments"] == {"since": "2022-12-10", "until": "2022-12-10"}
     assert run["counts"]["articles"] == {"new": 1}
+    assert [(check["name"], check["ok"]) for check in run["counts"]["checks"]] == [
+        ("index_read", True), ("error_share", True), ("articles_per_day", True)]
 
 
 def test_a_conflicting_record_is_refused_without_losing_its_batch(crawler, article, tmp_path):

@@ -11,7 +11,6 @@ from scrapy.utils.test import get_crawler
 from newscrawl.middlewares import retry_after_seconds
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.spiders.detikinet import DetikInetSpider, index_url
-from newscrawl.summary import summarize
 
 TODAY = date(2026, 11, 28)
 
@@ -105,18 +104,3 @@ def test_retry_after_header_forms():
     assert retry_after_seconds("Sat, 28 Nov 2026 02:00:00 GMT", now=now) == 0.0
     assert retry_after_seconds(b"soon") is None
     assert retry_after_seconds(None) is None
-
-
-def test_summary_fails_without_index_pages_or_with_many_failed_articles():
-    ok = summarize({"newscrawl/pages/index": 2, "newscrawl/pages/article": 9, "newscrawl/failed/article/404": 1}, True, 0.2)
-    assert ok.outcome == "ok" and ok.errors_by_status == {"404": 1}
-
-    no_index = summarize({"newscrawl/failed/index/503": 2}, True, 0.2)
-    assert no_index.failures == ["no index page could be read"]
-
-    many = summarize({"newscrawl/pages/index": 1, "newscrawl/pages/article": 3, "newscrawl/failed/article/503": 2}, True, 0.2)
-    assert many.failures == ["2 of 5 article pages failed (limit 20%)"]
-
-    coverage = summarize({"newscrawl/coverage/items": 4, "newscrawl/coverage/headline": 4,
-                          "newscrawl/coverage/authors": 3}, False, 0.2).coverage
-    assert coverage["headline"] == 1.0 and coverage["authors"] == 0.75 and coverage["photo_credit"] == 0.0

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..archive import capture_of
 from ..storage import DatabaseUnavailable, InvalidRecord, open_database, resolve_database_url
-from ..summary import summarize
+from ..extensions import summarize_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ class StorePipeline:
         settings = crawler.settings
         self.batch_size = max(1, settings.getint("NEWSCRAWL_STORE_BATCH_SIZE", 50))
         self.database_url = resolve_database_url(settings.get("NEWSCRAWL_DATABASE_URL"))
-        self.max_failed_share = settings.getfloat("NEWSCRAWL_MAX_FAILED_SHARE", 0.2)
         self.batch: list[dict] = []
         # Where each batched article's response is archived (article_id -> (warc_file, warc_offset)).
         self.captures: dict[int, tuple[str, int]] = {}
@@ -131,7 +130,7 @@ class StorePipeline:
         if self.database is None:
             return
         self.flush()
-        summary = summarize(self.stats.get_stats(), bool(self.crawler.spider.plan.days), self.max_failed_share)
+        summary = summarize_crawl(self.crawler)
         try:
             self.database.finish_run(self.run_id, summary.counts(), summary.outcome)
         except SQLAlchemyError as error:

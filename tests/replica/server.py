@@ -116,6 +116,9 @@ class Replica:
         self._log: list[LoggedRequest] = []
         self._asked: dict[str, int] = {}
         self.index_status: int | None = None  # when set, every index page answers this status
+        # When set, every article page is passed through it (fixture name, html) -> html: a test
+        # can serve a redesigned site without new fixtures.
+        self.page_transform = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -202,6 +205,8 @@ class Replica:
         page = site.fixture(name)[1]
         if name in site.related_card_for:
             page = render.with_related_card(page, site.related_card_for[name])
+        if self.page_transform is not None:
+            page = self.page_transform(name, page)
         return Answer(200, page)
 
     def _index(self, path: str, query: dict) -> Answer:

@@ -7,18 +7,38 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..body import Body, extract_body
+from ..processors.dates import parse_display_date
 from ..processors.text import normalize_body_text
-from .base import Layout
+from .base import Layout, find_all, text_of
+
+# Where a redesigned page is likely to print its date: <time>, or a class naming a date or time.
+_DATE_CANDIDATES = "time, [class*=date], [class*=time]"
 
 
 def _largest_paragraph_block(root):
-    """The element whose direct <p> children hold the most text."""
-    totals: dict = defaultdict(int)
+    """The element holding the article's paragraphs: the parent of <p>s with the most text, or an
+    ancestor of it where the article is split into sibling blocks (page sections, ad-separated
+    chunks) and the ancestor's paragraphs hold clearly more text."""
+    direct: dict = defaultdict(int)  # text in an element's own <p> children
+    nested: dict = defaultdict(int)  # text in all <p> below an element
     for paragraph in root.iter("p"):
+        length = len(" ".join("".join(paragraph.itertext()).split()))
         parent = paragraph.getparent()
-        if parent is not None:
-            totals[parent] += len(" ".join("".join(paragraph.itertext()).split()))
-    return max(totals, key=totals.get) if totals else None
+        if parent is None:
+            continue
+        direct[parent] += length
+        for ancestor in parent.iterancestors():
+            nested[ancestor] += length
+    if not direct:
+        return None
+    best = max(direct, key=direct.get)
+    while True:
+        parent = best.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return best
+        if direct[parent] + nested[parent] < 1.5 * (direct[best] + nested[best]):
+            return best
+        best = parent
 
 
 def _json_ld_image(value) -> str | None:
@@ -43,6 +63,18 @@ class FallbackLayout(Layout):
         loader.add_value("headline", titles[0] if titles else None)
         loader.add_value("image_url", _json_ld_image(article.get("image")))
         loader.add_value("image_url", page.meta_value("og:image"))
+        loader.add_value("published_raw", self.visible_date(page))
+
+    @staticmethod
+    def visible_date(page) -> str | None:
+        """The first date in detik's printed form ("Selasa, 17 Agt 2021 14:30 WITA") in a likely
+        element, in document order: it gives the zone and the minute that metadata may lack."""
+        for element in find_all(page.root.find("body") if page.root.find("body") is not None else page.root,
+                                _DATE_CANDIDATES):
+            text = text_of(element)
+            if text and len(text) < 80 and parse_display_date(text):
+                return text
+        return None
 
     def body(self, page) -> Body | None:
         article_body = page.news_article.get("articleBody")

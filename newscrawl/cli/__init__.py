@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     reporting = commands.add_parser(
         "stats", parents=[database], help="articles per month and section, field coverage, revisions, last runs"
     )
+    reporting.add_argument("--runs", nargs="?", type=int, const=10, default=0, metavar="N",
+                           help="instead: the last N runs (default 10) with their checks and figures")
     reporting.set_defaults(handler=stats.run)
 
     exports = argparse.ArgumentParser(add_help=False)

@@ -1,8 +1,9 @@
-"""newscrawl stats: what the database holds."""
+"""newscrawl stats: what the database holds, and (--runs) how the last runs went."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from newscrawl.cli.common import open_from_args
 from newscrawl.storage import Stats
@@ -10,8 +11,24 @@ from newscrawl.storage import Stats
 
 def run(args: argparse.Namespace) -> int:
     with open_from_args(args) as database:
-        print(render(database.stats()))
+        if args.runs:
+            print(render_runs(database.recent_runs(args.runs)))
+        else:
+            print(render(database.stats()))
     return 0
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+
+
+def _headline_counts(counts: dict[str, Any]) -> str:
+    """The counts that fit on one line: plain numbers, and a crawl's articles by status."""
+    parts = [f"{key} {value}" for key, value in counts.items() if isinstance(value, int)]
+    articles = counts.get("articles")
+    if isinstance(articles, dict):
+        parts.insert(0, "articles " + (", ".join(f"{k} {v}" for k, v in sorted(articles.items())) or "none"))
+    return ", ".join(parts)
 
 
 def render(stats: Stats) -> str:
@@ -22,11 +39,29 @@ def render(stats: Stats) -> str:
     lines += [f"  {section or '(none)':<20} {count:>7}" for section, count in stats.per_section]
     lines += ["", "field coverage:"]
     lines += [f"  {name:<16} {share:>7.1%}" for name, share in stats.coverage.items()]
-    lines += ["", "last runs:"]
+    lines += ["", "last runs (newscrawl stats --runs for their checks):"]
     if not stats.last_runs:
         lines.append("  (none)")
     for run in stats.last_runs:
-        started = run["started_at"].strftime("%Y-%m-%d %H:%M:%SZ")
-        counts = ", ".join(f"{key} {value}" for key, value in (run["counts"] or {}).items())
-        lines.append(f"  #{run['id']} {run['kind']:<8} {started}  {run['outcome'] or 'running'}  {counts}")
+        lines.append(f"  #{run['id']} {run['kind']:<8} {_when(run['started_at'])}  {run['outcome'] or 'running'}  "
+                     f"{_headline_counts(run['counts'] or {})}")
     return "\n".join(lines)
+
+
+def render_runs(runs: list[dict[str, Any]]) -> str:
+    if not runs:
+        return "no runs recorded"
+    lines = []
+    for run in runs:
+        counts = run["counts"] or {}
+        arguments = " ".join(f"{key}={value}" for key, value in (run["arguments"] or {}).items()) or "(none)"
+        lines += [f"run #{run['id']} {run['kind']}  {_when(run['started_at'])} -> {_when(run['finished_at'])}  "
+                  f"{run['outcome'] or 'running'}", f"  arguments: {arguments}"]
+        if _headline_counts(counts):
+            lines.append(f"  counts: {_headline_counts(counts)}")
+        for check in counts.get("checks", []):
+            figures = "" if check.get("value") is None else f"{check['value']} (limit {check['limit']})"
+            state = "ok  " if check["ok"] else "FAIL"
+            lines.append(f"  {state} {check['name']:<22} {figures}" + ("" if check["ok"] else f"  {check['message']}"))
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -74,6 +74,9 @@ class Database:
     ) -> int:
         return reads.count_current_captures(self.engine, since, until, article_id)
 
+    def recent_runs(self, limit: int = 5) -> list[dict[str, Any]]:
+        return reads.recent_runs(self.engine, limit)
+
     def stats(self) -> reads.Stats:
         return reads.stats(self.engine)
 

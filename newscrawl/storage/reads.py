@@ -187,9 +187,6 @@ def stats(engine: Engine, last_runs: int = 5) -> Stats:
         several = connection.scalar(
             select(func.count()).select_from(Article).where(Article.revision_count > 1)
         )
-        runs = connection.execute(
-            select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(last_runs)
-        ).mappings().all()
     return Stats(
         articles=total,
         per_month=[tuple(row) for row in per_month],
@@ -200,5 +197,14 @@ def stats(engine: Engine, last_runs: int = 5) -> Stats:
         },
         revisions=revisions,
         articles_with_several_revisions=several,
-        last_runs=[dict(run) for run in runs],
+        last_runs=recent_runs(engine, last_runs),
     )
+
+
+def recent_runs(engine: Engine, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest crawl_runs rows (crawls, loads, imports), newest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
+        ).mappings().all()
+    return [dict(row) for row in rows]

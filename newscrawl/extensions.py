@@ -11,6 +11,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from .distributed import crawl_wide_stats
 from .items import ARTICLE_FIELDS
 from .extraction.processors.dates import WIB
 from .summary import Check, Summary, Thresholds, summarize
@@ -26,8 +27,14 @@ def summarize_crawl(crawler) -> Summary:
     started = getattr(spider, "run_started_at", None)
     today = started.astimezone(WIB).date() if started else None
     full_days = [day.isoformat() for day in days if today and day < today]
-    return summarize(crawler.stats.get_stats(), Thresholds.from_settings(crawler.settings),
-                     expects_index=bool(days), full_days=full_days)
+    stats, thresholds = crawler.stats.get_stats(), Thresholds.from_settings(crawler.settings)
+    summary = summarize(stats, thresholds, expects_index=bool(days), full_days=full_days)
+    crawl_wide = crawl_wide_stats(stats)
+    if crawl_wide is not None:
+        # Several workers shared this crawl (REDIS_URL): the counts stay this worker's, the checks
+        # judge the whole crawl (a worker that happened to read no index page has not failed).
+        summary.checks = summarize(crawl_wide, thresholds, expects_index=bool(days), full_days=full_days).checks
+    return summary
 
 
 class RunSummary:

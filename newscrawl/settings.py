@@ -1,6 +1,8 @@
 """Scrapy settings for newscrawl. Every newscrawl-specific setting starts with NEWSCRAWL_ and is
 documented in the README; any of them can be overridden per run with ``-s NAME=VALUE``."""
 
+import os
+
 from newscrawl import __version__
 from newscrawl.items import ARTICLE_FIELDS
 
@@ -95,3 +97,13 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_INDENT = None
+
+# -- several machines (README "Several machines") -------------------------------------------------
+# With REDIS_URL set, the request queue and the seen-request filter live in Redis and any number of
+# `scrapy crawl detikinet` processes with the same arguments share one crawl (the add-on switches
+# the scheduler; the one-run-per-database lock is not taken). Without it nothing changes.
+REDIS_URL = os.environ.get("REDIS_URL")
+NEWSCRAWL_REDIS_PREFIX = "newscrawl"  # keys: <prefix>:<spider>:<first day>..<last day>:<digest>:<kind>
+NEWSCRAWL_REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat before a worker is given up for dead
+NEWSCRAWL_REDIS_KEY_TTL = 86400  # seconds after the last heartbeat of any worker before the keys expire
+ADDONS = {"newscrawl.distributed.SharedCrawlAddon": 0}

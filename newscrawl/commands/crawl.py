@@ -1,6 +1,6 @@
 """`scrapy crawl` with additions for unattended runs:
-* bad -a arguments and an unreachable or misconfigured database are refused in one line (exit 2)
-  before anything is fetched;
+* bad -a arguments and an unreachable or misconfigured database (or Redis, with REDIS_URL) are
+  refused in one line (exit 2) before anything is fetched;
 * one crawl at a time per database: a second run while one is active exits at once (exit 3)
   naming the active run (with REDIS_URL set, several processes share one crawl on purpose, so
   the lock is not taken);
@@ -12,6 +12,7 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from newscrawl.distributed import SharedCrawlUnavailable, check_redis
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.storage import DatabaseUnavailable, RunLock, RunLockHeld, open_database, resolve_database_url
 
@@ -35,6 +36,11 @@ class Command(ScrapyCrawlCommand):
             plan_crawl(dict(opts.spargs))
         except ArgumentError as error:
             self.refuse(str(error), EXIT_BAD_ARGUMENTS)
+        if self.settings.get("REDIS_URL"):
+            try:
+                check_redis(self.settings.get("REDIS_URL"))
+            except SharedCrawlUnavailable as error:
+                self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         try:
             self.database = open_database(resolve_database_url(self.settings.get("NEWSCRAWL_DATABASE_URL")))
         except DatabaseUnavailable as error:

@@ -119,6 +119,13 @@ class Replica:
         # When set, every article page is passed through it (fixture name, html) -> html: a test
         # can serve a redesigned site without new fixtures.
         self.page_transform = None
+        # Article-page barrier for tests that run several crawlers at once (hold_article_pages).
+        self._hold = threading.Condition()
+        self._hold_parties: int | None = None
+        self._hold_timeout = 0.0
+        self._held = 0
+        self._hold_open = True
+        self.hold_timed_out = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -168,6 +175,37 @@ class Replica:
         with self._lock:
             self._log.append(LoggedRequest(len(self._log) + 1, method, url, status, via, time.monotonic()))
         logger.info("%s %s -> %d (%s)", method, url, status, via)
+
+    def hold_article_pages(self, parties: int | None, timeout: float = 20.0) -> None:
+        """Hold every 200 answer of an article page until ``parties`` of them wait at once, then let
+        them all go and hold nothing more; after ``timeout`` seconds they go anyway and
+        ``hold_timed_out`` is set. Crawlers that each have fewer than ``parties`` requests in flight
+        (CONCURRENT_REQUESTS) then each fetch an article page: none can take them all before the
+        others have started. ``None`` turns the barrier off."""
+        with self._hold:
+            self._hold_parties, self._hold_timeout = parties, timeout
+            self._held, self._hold_open, self.hold_timed_out = 0, parties is None, False
+            self._hold.notify_all()
+
+    def _wait_at_hold(self) -> None:
+        with self._hold:
+            if self._hold_open or self._hold_parties is None:
+                return
+            self._held += 1
+            if self._held >= self._hold_parties:
+                self._hold_open = True
+                self._hold.notify_all()
+                return
+            if not self._hold.wait_for(lambda: self._hold_open, self._hold_timeout):
+                self.hold_timed_out = self._hold_open = True
+                self._hold.notify_all()
+
+    def is_article_page(self, target: str) -> bool:
+        parts = urlsplit(target)
+        key = parts.path.rstrip("/") or "/"
+        single = "1" in parse_qs(parts.query).get("single", [])
+        name = self.site.pages.get((key, single)) or self.site.pages.get((key, False))
+        return name is not None and name not in self.site.others.values()
 
     def _count(self, path: str) -> int:
         with self._lock:
@@ -292,8 +330,10 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = Answer(502 if via == "proxy" else 403, f"the replica serves {HOST} only\n".encode(),
                                 "text/plain; charset=UTF-8")
             else:
-                target = parts.path or "/"
-                answer = self.replica.answer(target + (f"?{parts.query}" if parts.query else ""))
+                target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                answer = self.replica.answer(target)
+                if answer.status == 200 and self.command == "GET" and self.replica.is_article_page(target):
+                    self.replica._wait_at_hold()
         self.replica.record(self.command, url, answer.status, via)
         self._send(answer, head=head)
 

@@ -74,18 +74,13 @@ def _store_one(
 ) -> Status:
     article_id = columns["article_id"]
     seen = columns["fetched_at"] or now
+    row = {**columns, "current_revision": 1, "revision_count": 1, "first_seen_at": seen, "last_seen_at": seen,
+           "updated_at": now}
+    # ON CONFLICT on every unique index, not only article_id: two writers inserting the same new
+    # article at once can meet first on the url index, which PostgreSQL reports as an error unless
+    # that index is an arbiter too.
     created = session.execute(
-        _insert(session, Article)
-        .values(
-            **columns,
-            current_revision=1,
-            revision_count=1,
-            first_seen_at=seen,
-            last_seen_at=seen,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[Article.article_id])
-        .returning(Article.article_id)
+        _insert(session, Article).values(**row).on_conflict_do_nothing().returning(Article.article_id)
     ).first()
     if created:
         # Our uncommitted row blocks every other writer of this article until we commit.
@@ -102,7 +97,13 @@ def _store_one(
         )
         .where(Article.article_id == article_id)
         .with_for_update()
-    ).one()
+    ).one_or_none()
+    if current is None:
+        # No row with this id: the conflict was the URL, which another article holds. A plain insert
+        # raises the IntegrityError callers handle (the store pipeline isolates the record).
+        session.execute(_insert(session, Article).values(**row))
+        _add_revision(session, columns, 1, reason, run_id, now, capture)
+        return "new"
     seen_range = {
         "first_seen_at": min(current.first_seen_at, seen),
         "last_seen_at": max(current.last_seen_at, seen),

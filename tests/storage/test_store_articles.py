@@ -122,6 +122,14 @@ def test_invalid_record_rejects_the_whole_batch(database):
     assert table_counts(database) == {"articles": 0, "article_revisions": 0, "crawl_runs": 0}
 
 
+def test_a_url_held_by_another_article_is_refused_and_its_batch_writes_nothing(database):
+    database.store_articles([make_article(1)])
+    taken = make_article(2, url=make_article(1)["url"])
+    with pytest.raises(sa.exc.IntegrityError):
+        database.store_articles([make_article(3), taken])
+    assert table_counts(database) == {"articles": 1, "article_revisions": 1, "crawl_runs": 0}
+
+
 def test_unknown_reason_is_refused(database):
     with pytest.raises(ValueError, match="reason must be one of crawl, load, import, reextract, not 'scrape'"):
         database.store_articles([make_article(1)], reason="scrape")

@@ -15,3 +15,15 @@ def write_batches(url: str, batches: list[list[dict[str, Any]]], start: Any, res
         for batch in batches:
             statuses.update(database.store_articles(batch))
     results.put(dict(statuses))
+
+
+def write_in_step(url: str, batches: list[list[dict[str, Any]]], step: Any, results: Any) -> None:
+    """Store each batch right after every writer has reached the same step (a barrier per batch)."""
+    from newscrawl.storage import open_database
+
+    statuses: Counter[str] = Counter()
+    with open_database(url) as database:
+        for batch in batches:
+            step.wait()
+            statuses.update(database.store_articles(batch))
+    results.put(dict(statuses))

@@ -17,9 +17,10 @@ Built on scrapy-redis (its scheduler, priority queue and dupefilter), with these
   deletes the crawl's keys, so a later run of the same plan reads the index pages again; every key
   also expires ``NEWSCRAWL_REDIS_KEY_TTL`` seconds after the last sign of life, and a worker that
   starts when no live worker is registered discards what dead workers left behind;
-* crawl-wide figures: each worker adds its ``newscrawl/*`` stats to a shared tally whenever it goes
-  idle; at the end every worker has the crawl's totals (``newscrawl/shared/*``), on which the run
-  checks judge the crawl as a whole (a worker that happened to read no index page did not fail);
+* crawl-wide figures: each worker adds its ``newscrawl/*`` stats to a shared tally with every
+  heartbeat and whenever it goes idle; at the end every worker has the crawl's totals
+  (``newscrawl/shared/*``), on which the run checks judge the crawl as a whole (a worker that
+  happened to read no index page did not fail);
 * Scrapy 2.19 compatibility: stats are written without the deprecated ``spider`` argument, and the
   seen-filter uses the crawler's request fingerprinter (REQUEST_FINGERPRINTER_CLASS) instead of
   scrapy-redis's own hash, so "the same request" means what it means to Scrapy's own filter.
@@ -181,9 +182,11 @@ touch(ARGV[3])
 return {live, stale}
 """
 
-# ARGV: id, timeout_ms, ttl. Returns 1 if this worker had been given up for dead (and is back).
+# ARGV: id, timeout_ms, ttl, then stats key/delta pairs. Returns 1 if this worker had been given
+# up for dead (and is back).
 _HEARTBEAT = _LUA_COMMON + """
 local now = now_ms()
+add_tally(4)
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 local state, lost = 'busy', 0
 if value then state = parse(value) else lost = 1 end
@@ -296,9 +299,11 @@ class SharedCrawl:
         self.joined = True
         return int(live), int(stale)
 
-    def heartbeat(self) -> bool:
-        """Refresh this worker's deadline and the keys' expiry; False if it had been given up for dead."""
-        return not int(self._heartbeat(keys=self.keys.all, args=[self.worker_id, self.timeout_ms, self.ttl]))
+    def heartbeat(self, deltas: dict[str, int] | None = None) -> bool:
+        """Refresh this worker's deadline and the keys' expiry, adding its latest counts to the tally;
+        False if it had been given up for dead."""
+        args = [self.worker_id, self.timeout_ms, self.ttl, *_flatten(deltas or {})]
+        return not int(self._heartbeat(keys=self.keys.all, args=args))
 
     def take(self) -> bytes | None:
         return self._take(keys=[self.keys.queue, self.keys.workers], args=[self.worker_id, self.timeout_ms])
@@ -447,12 +452,18 @@ class SharedScheduler(RedisScheduler):
         self._heartbeat.start(max(0.5, self.worker_timeout / 4), now=False)
 
     def heartbeat(self) -> None:
+        """Every NEWSCRAWL_REDIS_WORKER_TIMEOUT / 4 seconds: still alive, and this worker's counts so
+        far (so the crawl-wide figures keep what a worker did before it died)."""
+        pending = self._deltas()
         try:
-            if not self.crawl.heartbeat():
-                logger.warning("shared crawl %s: this worker had been given up for dead (no heartbeat for "
-                               "%.0f s) and registered again", self.crawl.keys.base, self.worker_timeout)
+            alive = self.crawl.heartbeat(pending)
         except redis.RedisError as error:
+            self._unreport(pending)
             logger.error("shared crawl %s: heartbeat failed: %s", self.crawl.keys.base, error)
+            return
+        if not alive:
+            logger.warning("shared crawl %s: this worker had been given up for dead (no heartbeat for "
+                           "%.0f s) and registered again", self.crawl.keys.base, self.worker_timeout)
 
     def close(self, reason):
         """Never flushes: other workers may still be using the queue and the filter. The last worker
@@ -502,6 +513,11 @@ class SharedScheduler(RedisScheduler):
         self.reported.update({name: self.reported.get(name, 0) + delta for name, delta in deltas.items()})
         return deltas
 
+    def _unreport(self, deltas: dict[str, int]) -> None:
+        """The tally did not get these: report them again next time."""
+        for name, delta in deltas.items():
+            self.reported[name] -= delta
+
     def spider_idle(self, spider):
         """Scrapy found nothing to do here: report this worker's counts and stay while another worker
         is busy (it may still find links); when none is, the crawl is over."""
@@ -511,8 +527,7 @@ class SharedScheduler(RedisScheduler):
         try:
             outcome = self.crawl.idle(pending)
         except redis.RedisError:
-            for name, delta in pending.items():  # not added: report them again next time
-                self.reported[name] -= delta
+            self._unreport(pending)
             raise
         if outcome.state == "work":
             raise DontCloseSpider

@@ -29,11 +29,15 @@ from newscrawl.distributed import (
     CrawlKeys,
     SharedCrawl,
     SharedDupeFilter,
+    SharedQueue,
     SharedScheduler,
     crawl_wide_stats,
     plan_key,
 )
+from newscrawl.archive import capture_of, set_capture
+from newscrawl.archive.capture import Capture
 from newscrawl.extensions import summarize_crawl
+from newscrawl.items import ArticleItem
 from newscrawl.spiders.arguments import plan_crawl
 from newscrawl.spiders.detikinet import DetikInetSpider
 
@@ -177,6 +181,44 @@ def test_every_key_expires_and_heartbeats_push_the_expiry_back(server, keys):
     server.hdel(keys.workers, "a")  # given up for dead by another worker
     assert a.heartbeat() is False  # ... and registered again
     assert server.hexists(keys.workers, "a")
+
+
+def test_heartbeats_add_this_workers_latest_counts_to_the_tally(server, keys):
+    """So the crawl-wide figures keep what a worker did before it died."""
+    a = worker(server, keys, "a")
+    a.join()
+    a.heartbeat({"pages/index": 3})
+    a.heartbeat({"pages/index": 2, "pages/article": 1})
+    assert _tally(server, keys) == {"workers": 1, "pages/index": 5, "pages/article": 1}
+
+
+def _tally(server, keys) -> dict[str, int]:
+    return {key.decode(): int(value) for key, value in server.hgetall(keys.tally).items()}
+
+
+def test_the_spiders_requests_survive_the_shared_queue(server, keys):
+    """Callbacks by name, cb_kwargs with dates and with the pages (and their WARC captures) of a
+    multi-page article collected so far: another machine can carry on with any of them."""
+    spider = DetikInetSpider(since="2023-10-01", until="2023-10-31")
+    crawl = worker(server, keys, "a")
+    crawl.join()
+    queue = SharedQueue(server, spider, crawl)
+    page_one = ArticleItem(url="https://inet.detik.com/cyberlife/d-7001/judul", article_id=7001)
+    set_capture(page_one, Capture("warc/detikinet-x-00000.warc.gz", 1234, "2026-11-28T03:00:00Z"))
+    queue.push(spider.index_request(date(2023, 10, 12), 2))
+    queue.push(spider.page_request(page_one["url"], 2, [page_one], 3))
+    popped = {request.url: request for request in (queue.pop(), queue.pop())}
+    assert queue.pop() is None
+    index = popped["https://inet.detik.com/indeks?page=2&date=10/12/2023"]
+    assert (index.callback, index.errback) == (spider.parse_index, spider.failed)
+    assert index.cb_kwargs == {"day": date(2023, 10, 12), "page": 2}
+    page = popped["https://inet.detik.com/cyberlife/d-7001/judul/2"]
+    assert page.callback == spider.parse_article
+    assert page.meta["expected_pages"] == 3
+    (carried,) = page.cb_kwargs["previous_pages"]
+    assert dict(carried) == dict(page_one)
+    assert capture_of(carried) == capture_of(page_one)
+    assert server.hget(keys.workers, "a").startswith(b"busy ")
 
 
 # -- the seen-filter -------------------------------------------------------------------------------

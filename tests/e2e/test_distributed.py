@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
+from newscrawl import urls as detik_urls
 from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.storage import open_database
 from tests.replica import CRAWL_RANGE
@@ -53,13 +55,16 @@ class SharedRun:
     db: dict
 
 
-def start_worker(replica, workdir: Path, database_url: str, prefix: str, *arguments: str, redis_url: str = REDIS_URL):
+def start_worker(replica, workdir: Path, database_url: str, prefix: str, *arguments: str, redis_url: str = REDIS_URL,
+                 options: tuple[str, ...] = ()):
+    """``scrapy crawl detikinet <arguments>`` in the background, as one machine of a shared crawl;
+    ``options`` (``-s`` settings) come last and win."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = crawl_env(replica, workdir)
     env.update(NEWSCRAWL_DATABASE_URL=database_url, REDIS_URL=redis_url)
     command = [sys.executable, "-m", "scrapy", "crawl", "detikinet", *arguments,
                "-s", f"NEWSCRAWL_EXPORTS_DIR={workdir}", *FAST,
-               "-s", f"CONCURRENT_REQUESTS={CONCURRENT_REQUESTS}", "-s", f"NEWSCRAWL_REDIS_PREFIX={prefix}"]
+               "-s", f"CONCURRENT_REQUESTS={CONCURRENT_REQUESTS}", "-s", f"NEWSCRAWL_REDIS_PREFIX={prefix}", *options]
     stdout = open(workdir / "stdout.txt", "w", encoding="utf-8")
     stderr = open(workdir / "stderr.txt", "w", encoding="utf-8")
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr, text=True)
@@ -139,8 +144,9 @@ def prefix(redis_client):
         redis_client.delete(key)
 
 
-@pytest.fixture(scope="module")
-def shared_database_url():
+@contextmanager
+def fresh_schema():
+    """A URL into a new, empty PostgreSQL schema, dropped afterwards (as tests/storage/support.py)."""
     admin = sa.create_engine(POSTGRES_URL)
     schema = f"newscrawl_test_{uuid.uuid4().hex[:12]}"
     with admin.begin() as connection:
@@ -151,6 +157,12 @@ def shared_database_url():
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_database_url():
+    with fresh_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +272,76 @@ def test_an_unreachable_redis_is_refused_before_anything_is_fetched(replica, tmp
     (line,) = run.stderr.splitlines()
     assert line.startswith("scrapy crawl detikinet: error: Redis at redis://127.0.0.1:1/0 is unreachable: ")
     assert replica.requests() == []
+
+
+# -- a worker dies -----------------------------------------------------------------------------------
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def stored_ids(database_url: str) -> set[int]:
+    return set(read_postgres(database_url)["by_id"])
+
+
+def test_a_worker_that_dies_is_given_up_and_the_next_run_fetches_what_it_lost(replica, tmp_path, redis_client):
+    """A worker is killed (SIGKILL) with two article pages in hand: the other worker waits for it
+    until its heartbeat is NEWSCRAWL_REDIS_WORKER_TIMEOUT old, gives it up, finishes the crawl
+    (exit 0) and removes the keys; the killed worker's pages are not fetched again in that crawl,
+    and the next run of the range fetches exactly the articles that are not stored.
+
+    Every step waits for a state, not a time: the barrier (never opening by count) holds the doomed
+    worker's two article pages, then the survivor's, and only then is the doomed worker killed."""
+    site = replica.site
+    expected = {article.article_id for article in listed(site)}
+    prefix = f"newscrawl-test-{uuid.uuid4().hex[:12]}"
+    # Two articles are lost on purpose: the coverage of what is left says nothing here.
+    options = ("-s", "NEWSCRAWL_REDIS_WORKER_TIMEOUT=3", "-s", "NEWSCRAWL_MIN_COVERAGE=0")
+    try:
+        with fresh_schema() as database_url:
+            replica.reset()
+            replica.hold_article_pages(100, timeout=25)
+            try:
+                doomed = start_worker(replica, tmp_path / "doomed", database_url, prefix, *RANGE_ARGUMENTS,
+                                      options=options)
+                wait_for(lambda: len(replica.held()) == CONCURRENT_REQUESTS, 20, "the doomed worker's article pages")
+                lost = replica.held()
+                # Its heartbeat has told the crawl about the index pages it read.
+                index_read = sum(1 for request in replica.requests() if "/indeks" in request.url)
+                (tally,) = [key for key in redis_client.scan_iter(match=f"{prefix}*:tally")]
+                wait_for(lambda: int(redis_client.hget(tally, "pages/index") or 0) >= index_read, 10,
+                         "the doomed worker's heartbeat")
+                survivor = start_worker(replica, tmp_path / "survivor", database_url, prefix, *RANGE_ARGUMENTS,
+                                        options=options)
+                wait_for(lambda: len(replica.held()) == 2 * CONCURRENT_REQUESTS, 20, "the survivor's article pages")
+                doomed.kill()
+                doomed.wait()
+            finally:
+                replica.hold_article_pages(None)
+            run = finish(survivor, tmp_path / "survivor", time.time())
+
+            assert run.returncode == 0, run.stderr[-3000:]
+            assert "is given up for dead; requests it had taken are not fetched in this crawl" in run.stderr
+            assert keys_with_prefix(redis_client, prefix) == []
+            # The barrier held every article page the doomed worker asked for: it finished none, and
+            # the two in its hands are exactly what the crawl lost.
+            lost_ids = {detik_urls.article_id(f"{ORIGIN}{target}") for target in lost}
+            after_survivor = stored_ids(database_url)
+            assert len(lost_ids) == 2
+            assert after_survivor == expected - lost_ids
+
+            replica.reset()
+            later = finish(start_worker(replica, tmp_path / "later", database_url, prefix, *RANGE_ARGUMENTS,
+                                        options=options), tmp_path / "later", time.time())
+            assert later.returncode == 0, later.stderr[-3000:]
+            assert stored_ids(database_url) == expected
+            assert new_articles(later.summary()) == len(lost_ids)
+            fetched = {detik_urls.article_id(request.url) for request in replica.requests()
+                       if request.method == "GET" and detik_urls.article_id(request.url)}
+            assert fetched == lost_ids
+    finally:
+        for key in redis_client.scan_iter(match=f"{prefix}*"):
+            redis_client.delete(key)

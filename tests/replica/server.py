@@ -123,7 +123,7 @@ class Replica:
         self._hold = threading.Condition()
         self._hold_parties: int | None = None
         self._hold_timeout = 0.0
-        self._held = 0
+        self._held: list[str] = []
         self._hold_open = True
         self.hold_timed_out = False
         self._server: ThreadingHTTPServer | None = None
@@ -184,15 +184,20 @@ class Replica:
         others have started. ``None`` turns the barrier off."""
         with self._hold:
             self._hold_parties, self._hold_timeout = parties, timeout
-            self._held, self._hold_open, self.hold_timed_out = 0, parties is None, False
+            self._held, self._hold_open, self.hold_timed_out = [], parties is None, False
             self._hold.notify_all()
 
-    def _wait_at_hold(self) -> None:
+    def held(self) -> list[str]:
+        """The article pages (path and query) waiting at the barrier now."""
+        with self._hold:
+            return [] if self._hold_open else list(self._held)
+
+    def _wait_at_hold(self, target: str) -> None:
         with self._hold:
             if self._hold_open or self._hold_parties is None:
                 return
-            self._held += 1
-            if self._held >= self._hold_parties:
+            self._held.append(target)
+            if len(self._held) >= self._hold_parties:
                 self._hold_open = True
                 self._hold.notify_all()
                 return
@@ -333,7 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
                 target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
                 answer = self.replica.answer(target)
                 if answer.status == 200 and self.command == "GET" and self.replica.is_article_page(target):
-                    self.replica._wait_at_hold()
+                    self.replica._wait_at_hold(target)
         self.replica.record(self.command, url, answer.status, via)
         self._send(answer, head=head)
 

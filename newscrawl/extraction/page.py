@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
+from lxml import etree
 from parsel import Selector
 
+# Compiled once: element.xpath("...") compiles its expression again on every call.
+_JSON_LD_IN = etree.XPath('.//script[@type="application/ld+json"]/text()')
+_JSON_LD_ANYWHERE = etree.XPath('//script[@type="application/ld+json"]/text()')
+_CANONICAL_HREF = etree.XPath('.//link[@rel="canonical"]/@href')
 
 
 class Page:
@@ -51,9 +56,9 @@ class Page:
     def json_ld(self) -> list[dict]:
         """Every JSON-LD object of the page (lists and @graph flattened); broken blocks skipped."""
         objects: list[dict] = []
-        scripts = self._head.xpath('.//script[@type="application/ld+json"]/text()')
+        scripts = _JSON_LD_IN(self._head)
         if not scripts and self._head is not self.root:
-            scripts = self.root.xpath('//script[@type="application/ld+json"]/text()')
+            scripts = _JSON_LD_ANYWHERE(self.root)
         for text in scripts:
             try:
                 data = json.loads(text)
@@ -80,5 +85,5 @@ class Page:
 
     @cached_property
     def canonical(self) -> str | None:
-        hrefs = self._head.xpath('.//link[@rel="canonical"]/@href')
+        hrefs = _CANONICAL_HREF(self._head)
         return hrefs[0].strip() if hrefs and hrefs[0].strip() else self.meta_value("og:url")

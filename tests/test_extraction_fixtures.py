@@ -63,3 +63,24 @@ def test_three_pages_merge_into_the_single_view_item():
     assert merged == expected
     assert dict(single) == expected
     assert merged["page_count"] == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "windows-1252"])
+def test_a_scrapy_response_extracts_in_the_encoding_scrapy_detected(encoding):
+    # The spider's path: the raw body parsed once in the response's encoding, not response.selector.
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.extraction import extract_response
+
+    expected, html = load_case(PAGES / "seed-2018-layout2020s.json")
+    text = html.decode("utf-8") if isinstance(html, bytes) else html
+    text = text.replace(expected["item"]["headline"], "Café Résumé " + expected["item"]["headline"])
+    response = HtmlResponse(
+        url=expected["request_url"],
+        body=text.encode(encoding),
+        headers={"Content-Type": f"text/html; charset={encoding}"},
+    )
+    extraction = extract_response(response, fetched_at=FETCHED_AT)
+
+    assert extraction.item["headline"] == "Café Résumé " + expected["item"]["headline"]
+    assert extraction.item["body"] == expected["item"]["body"]

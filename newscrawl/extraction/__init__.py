@@ -16,7 +16,7 @@ from .. import urls
 from ..items import ARTICLE_FIELDS, ArticleItem
 from .layouts import FALLBACK, Layout, detect_layout
 from .loader import LIST_FIELDS, ArticleLoader
-from .page import Page
+from .page import Page, parse_html
 from .processors import dates
 from .processors.bylines import split_authors
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
@@ -38,16 +38,13 @@ class Extraction:
 
 def extract(url: str, html: str | bytes, fetched_at: datetime | str | None = None) -> Extraction:
     """Extract one saved or fetched page. ``url`` is the URL it was requested with."""
-    if isinstance(html, bytes):
-        selector = Selector(body=html, type="html", base_url=url)
-    else:
-        selector = Selector(text=html, type="html", base_url=url)
-    return extract_selector(url, selector, fetched_at)
+    return extract_selector(url, parse_html(url, html), fetched_at)
 
 
 def extract_response(response, fetched_at: datetime | str | None = None) -> Extraction:
-    """Extract a Scrapy response, reusing its already-parsed selector (no second parse)."""
-    return extract_selector(response.url, response.selector, fetched_at)
+    """Extract a Scrapy response: its body parsed once, here, in the encoding Scrapy detected.
+    The spider never touches ``response.selector`` of an article page, so nothing parses it twice."""
+    return extract_selector(response.url, parse_html(response.url, response.body, response.encoding), fetched_at)
 
 
 def extract_selector(url: str, selector: Selector, fetched_at: datetime | str | None = None) -> Extraction:

@@ -7,11 +7,27 @@ from functools import cached_property
 
 from lxml import etree
 from parsel import Selector
+from parsel.selector import create_root_node
 
 # Compiled once: element.xpath("...") compiles its expression again on every call.
 _JSON_LD_IN = etree.XPath('.//script[@type="application/ld+json"]/text()')
 _JSON_LD_ANYWHERE = etree.XPath('//script[@type="application/ld+json"]/text()')
 _CANONICAL_HREF = etree.XPath('.//link[@rel="canonical"]/@href')
+
+
+def parse_html(url: str, html: str | bytes, encoding: str = "utf-8") -> Selector:
+    """Parse a page with lxml's plain HTML parser.
+
+    The tree is libxml2's, exactly as parsel's default lxml.html parser builds it, but without
+    lxml.html's Python element-class lookup, which runs for every element the extraction
+    touches (about 7% of the extraction). parsel's create_root_node keeps its handling of NUL
+    bytes, empty documents and bytes the encoding cannot decode.
+    """
+    if isinstance(html, str):
+        root = create_root_node(html, etree.HTMLParser, base_url=url)
+    else:
+        root = create_root_node("", etree.HTMLParser, base_url=url, body=html, encoding=encoding)
+    return Selector(root=root, type="html", base_url=url)
 
 
 class Page:

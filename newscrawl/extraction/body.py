@@ -23,14 +23,14 @@ _INLINE = frozenset(
     "a abbr b big cite code del dfn em font i ins kbd label mark q s samp small span strike strong sub sup time tt u var".split()
 )
 _DROP_TAGS = frozenset("script style noscript iframe form button svg object embed video audio select textarea center".split())
-_DROP_CLASSES = (
+_DROP_CLASSES = frozenset((
     "linksisip", "lihatjg", "paradetail", "detail__body-tag", "detail_tag", "detail__long-nav", "detail__multiple",
     "mid_multi", "detail__anchor-numb", "collapsible", "staticdetail_container", "staticdetail_ads",
     "ads-scrollpage-container", "ads-scrollpage-height", "ads-scrollpage-box", "mr1-scrollpage-box",
     "mr2-scrollpage-box", "skybanner", "embed", "aevp", "sisip_video_ds", "sisip_embed_sosmed", "noncontent",
-)
+))
 _DROP_ID_PREFIXES = ("div-gpt-ad", "para_caption", "aevp", "banner_")
-_PHOTO_CLASSES = ("pic_artikel_sisip_table", "pic_artikel_sisip")
+_PHOTO_CLASSES = frozenset(("pic_artikel_sisip_table", "pic_artikel_sisip"))
 
 _BR = "\x00"
 _BREAK_RUN = re.compile(r"(?:\s*\x00\s*){2,}")
@@ -56,22 +56,19 @@ class Body:
     page_sections: int = 0
 
 
-def _classes(element) -> tuple[str, ...]:
-    return tuple((element.get("class") or "").split())
+def _classes(element) -> frozenset[str]:
+    return frozenset((element.get("class") or "").split())
 
 
-def _is_noise(element) -> bool:
-    if element.tag in _DROP_TAGS:
-        return True
-    classes = _classes(element)
-    if any(name in classes for name in _DROP_CLASSES):
+def _is_noise(element, tag: str, classes: frozenset[str]) -> bool:
+    if tag in _DROP_TAGS or not _DROP_CLASSES.isdisjoint(classes):
         return True
     element_id = element.get("id") or ""
     return element_id.startswith(_DROP_ID_PREFIXES)
 
 
-def _is_photo_block(element) -> bool:
-    return element.tag == "figure" or any(name in _classes(element) for name in _PHOTO_CLASSES)
+def _is_photo_block(tag: str, classes: frozenset[str]) -> bool:
+    return tag == "figure" or not _PHOTO_CLASSES.isdisjoint(classes)
 
 
 def _text_of(element) -> str:
@@ -121,17 +118,18 @@ class _Walker:
             return
         if self.in_ad_region:
             return
-        tag = element.tag.lower() if isinstance(element.tag, str) else element.tag
-        if _is_photo_block(element):
+        tag = element.tag.lower()
+        classes = _classes(element)  # read once: every test below looks at them
+        if _is_photo_block(tag, classes):
             self.add_photo(element)
-        elif _is_noise(element) or self.is_noise_by_wording(element, tag):
+        elif _is_noise(element, tag, classes) or self.is_noise_by_wording(element, tag):
             pass
         elif tag == "br":
             self.buffer.append(_BR)
         elif tag in _INLINE:
             self.check_dateline(element, tag)
             self.visit_children(element)
-        elif tag == "section" and "multi-card" in _classes(element):
+        elif tag == "section" and "multi-card" in classes:
             self.result.page_sections += 1
             self.block(element)
         else:

@@ -26,7 +26,6 @@ PRODUCTION_NETWORK_SETTINGS = {
     "RETRY_TIMES": 4,
     "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-    "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     "LOG_LEVEL": "INFO",
 }
 

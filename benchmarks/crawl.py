@@ -297,7 +297,7 @@ def memory(args, workdir: Path) -> dict:
     summary["peak_rss_mb_median"] = medians
     small, large = sizes[0], sizes[-1]
     summary["growth"] = medians[large] / medians[small]
-    print(f"\nmedian peak RSS: " + ", ".join(f"{n} articles {mb:.1f} MB" for n, mb in medians.items())
+    print("\nmedian peak RSS: " + ", ".join(f"{n} articles {mb:.1f} MB" for n, mb in medians.items())
           + f"; growth {small}->{large}: {summary['growth']:.2f}x (target <= 1.30x)")
     return summary
 

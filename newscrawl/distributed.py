@@ -157,21 +157,26 @@ end
 local function add_tally(first)
   for i = first, #ARGV, 2 do redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1]) end
 end
+-- Drops the workers whose deadline has passed; returns how many live ones remain.
+local function prune_dead_workers(now)
+  local live = 0
+  local entries = redis.call('HGETALL', KEYS[1])
+  for i = 1, #entries, 2 do
+    local _, deadline = parse(entries[i + 1])
+    if deadline == nil or deadline < now then
+      redis.call('HDEL', KEYS[1], entries[i])
+    else
+      live = live + 1
+    end
+  end
+  return live
+end
 """
 
 # ARGV: id, timeout_ms, ttl. Returns {other live workers, stale keys discarded}.
 _JOIN = _LUA_COMMON + """
 local now = now_ms()
-local live = 0
-local entries = redis.call('HGETALL', KEYS[1])
-for i = 1, #entries, 2 do
-  local _, deadline = parse(entries[i + 1])
-  if deadline == nil or deadline < now then
-    redis.call('HDEL', KEYS[1], entries[i])
-  else
-    live = live + 1
-  end
-end
+local live = prune_dead_workers(now)
 local stale = 0
 if live == 0 then
   stale = redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
@@ -241,17 +246,7 @@ _LEAVE = _LUA_COMMON + """
 local now = now_ms()
 add_tally(2)
 redis.call('HDEL', KEYS[1], ARGV[1])
-local remaining = 0
-local entries = redis.call('HGETALL', KEYS[1])
-for i = 1, #entries, 2 do
-  local _, deadline = parse(entries[i + 1])
-  if deadline == nil or deadline < now then
-    redis.call('HDEL', KEYS[1], entries[i])
-  else
-    remaining = remaining + 1
-  end
-end
-if remaining == 0 then
+if prune_dead_workers(now) == 0 then
   local tally = redis.call('HGETALL', KEYS[4])
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
   return {'last', tally}

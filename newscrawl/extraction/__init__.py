@@ -6,7 +6,6 @@ re-extract and import tools and the tests all call ``extract``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -18,7 +17,6 @@ from .layouts import FALLBACK, Layout, detect_layout
 from .loader import LIST_FIELDS, ArticleLoader
 from .page import Page, parse_html
 from .processors import dates
-from .processors.bylines import split_authors
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
 
 NO_DATE_WARNING = "no parseable publication date"

@@ -16,7 +16,6 @@ import sys
 import time
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.storage import open_database
 from tests.replica import CRAWL_RANGE
 from tests.replica.sitemap import GONE_PATH, ORIGIN
-from tests.storage.support import POSTGRES_URL, schema_url
+from tests.storage.support import fresh_postgres_schema
 
 from .conftest import FAST, REPO, Run, crawl_env
 
@@ -144,24 +143,9 @@ def prefix(redis_client):
         redis_client.delete(key)
 
 
-@contextmanager
-def fresh_schema():
-    """A URL into a new, empty PostgreSQL schema, dropped afterwards (as tests/storage/support.py)."""
-    admin = sa.create_engine(POSTGRES_URL)
-    schema = f"newscrawl_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema_url(POSTGRES_URL, schema)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module")
 def shared_database_url():
-    with fresh_schema() as url:
+    with fresh_postgres_schema() as url:
         yield url
 
 
@@ -301,7 +285,7 @@ def test_a_worker_that_dies_is_given_up_and_the_next_run_fetches_what_it_lost(re
     # Two articles are lost on purpose: the coverage of what is left says nothing here.
     options = ("-s", "NEWSCRAWL_REDIS_WORKER_TIMEOUT=3", "-s", "NEWSCRAWL_MIN_COVERAGE=0")
     try:
-        with fresh_schema() as database_url:
+        with fresh_postgres_schema() as database_url:
             replica.reset()
             replica.hold_article_pages(100, timeout=25)
             try:

@@ -22,6 +22,7 @@ NEWSCRAWL_STORE_BATCH_SIZE = 50  # articles written per database transaction
 NEWSCRAWL_WARC_ENABLED = True
 NEWSCRAWL_WARC_INDEX_PAGES = False  # archive index pages and the RSS feed too
 NEWSCRAWL_WARC_MAX_BYTES = 1_000_000_000  # a new file is started once a file reaches this size
+NEWSCRAWL_WARC_GZIP_LEVEL = 6  # 1 (fastest) to 9 (smallest files, ~3x the time of 6 for ~0.5% less)
 
 # -- what to fetch ------------------------------------------------------------------------------
 NEWSCRAWL_REVISIT_HOURS = 48  # an already stored article younger than this is fetched again

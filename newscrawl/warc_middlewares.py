@@ -28,11 +28,24 @@ from newscrawl import __version__
 from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles
 from newscrawl.archive.capture import META_KEY
 from newscrawl.archive.replay import ReplayArchive
+from newscrawl.archive.writer import DEFAULT_GZIP_LEVEL, checked_gzip_level
 
 logger = logging.getLogger(__name__)
 
 # Credentials for the proxy never go into an archive.
 UNRECORDED_REQUEST_HEADERS = {b"proxy-authorization", b"proxy-connection"}
+
+
+class BadSetting(ValueError):
+    """A setting newscrawl cannot work with; its message is the one line shown to the user."""
+
+
+def warc_gzip_level(settings) -> int:
+    """NEWSCRAWL_WARC_GZIP_LEVEL, checked (the crawl command refuses a bad one before starting)."""
+    try:
+        return checked_gzip_level(settings.get("NEWSCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL))
+    except ValueError as error:
+        raise BadSetting(f"NEWSCRAWL_WARC_GZIP_LEVEL: {error}") from None
 
 
 def _is_robots(url: str) -> bool:
@@ -78,6 +91,7 @@ class WarcCaptureMiddleware:
         self.enabled = settings.getbool("NEWSCRAWL_WARC_ENABLED", True)
         self.index_pages = settings.getbool("NEWSCRAWL_WARC_INDEX_PAGES", False)
         self.max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES", 1_000_000_000)
+        self.gzip_level = warc_gzip_level(settings)
         self.exports_dir = Path(settings.get("NEWSCRAWL_EXPORTS_DIR", "exports"))
         self.files: WarcFiles | None = None
         self.failed = False
@@ -97,7 +111,8 @@ class WarcCaptureMiddleware:
             logger.info("replaying %s: responses are not archived again", plan.replay)
             return
         run = f"{spider.name}-{getattr(spider, 'run_started', datetime.now(timezone.utc).strftime('%Y-%m-%dT%H-%M-%S'))}"
-        self.files = WarcFiles(self.exports_dir / "warc", run, self.warcinfo(spider, run), self.max_bytes, self.exports_dir)
+        self.files = WarcFiles(self.exports_dir / "warc", run, self.warcinfo(spider, run), self.max_bytes, self.exports_dir,
+                               self.gzip_level)
 
     def warcinfo(self, spider, run: str) -> dict[str, str]:
         plan = getattr(spider, "plan", None)

@@ -1,6 +1,6 @@
 """`scrapy crawl` with additions for unattended runs:
-* bad -a arguments and an unreachable or misconfigured database (or Redis, with REDIS_URL) are
-  refused in one line (exit 2) before anything is fetched;
+* bad -a arguments, a bad NEWSCRAWL_WARC_GZIP_LEVEL and an unreachable or misconfigured database
+  (or Redis, with REDIS_URL) are refused in one line (exit 2) before anything is fetched;
 * one crawl at a time per database: a second run while one is active exits at once (exit 3)
   naming the active run (with REDIS_URL set, several processes share one crawl on purpose, so
   the lock is not taken);
@@ -15,6 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from newscrawl.distributed import SharedCrawlUnavailable, check_redis
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.storage import DatabaseUnavailable, RunLock, RunLockHeld, open_database, resolve_database_url
+from newscrawl.warc_middlewares import BadSetting, warc_gzip_level
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_ARGUMENTS = 2
@@ -35,6 +36,10 @@ class Command(ScrapyCrawlCommand):
         try:
             plan_crawl(dict(opts.spargs))
         except ArgumentError as error:
+            self.refuse(str(error), EXIT_BAD_ARGUMENTS)
+        try:
+            warc_gzip_level(self.settings)
+        except BadSetting as error:
             self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         if self.settings.get("REDIS_URL"):
             try:

@@ -1,20 +1,28 @@
-"""Pieces of the archive on their own: flushed records survive a kill, what is captured, storage."""
+"""Pieces of the archive on their own: flushed records survive a kill, gzip members and levels,
+what is captured, storage."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import zlib
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
+import pytest
 import scrapy
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
-from newscrawl.archive import iter_responses, read_response
+from warcio.archiveiterator import ArchiveIterator
+
+from newscrawl.archive import Exchange, WarcFiles, iter_responses, read_response
 from newscrawl.archive.capture import META_KEY
-from newscrawl.warc_middlewares import WarcCaptureMiddleware
+from newscrawl.warc_middlewares import BadSetting, WarcCaptureMiddleware
+from tests.archive.support import ROOT, page_bytes
 from tests.storage.support import make_article, revisions
 
 
@@ -38,6 +46,87 @@ def test_every_finished_record_is_readable_after_the_writer_is_killed(tmp_path):
     checked = subprocess.run([sys.executable, "-c", "import sys; from warcio.cli import main; sys.exit(main())",
                               "check", str(path)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout
+
+
+# Headers that differ between any two writes of the same exchanges.
+_PER_WRITE_HEADERS = {"WARC-Record-ID", "WARC-Concurrent-To", "WARC-Date"}
+
+
+def _write_pages(folder, level: int) -> list[int]:
+    """Three exchanges (a real 130 KB page among them) at this gzip level; the response offsets."""
+    files = WarcFiles(folder, "detikinet-level", {"software": "test"}, gzip_level=level)
+    bodies = [page_bytes("detikinet-2022-12-10-d-6453192"), b"", b"<p>kecil</p>"]
+    offsets = [
+        files.write_exchange(Exchange(f"https://inet.detik.com/cyberlife/d-{n + 1}/a", "GET", [("Accept", "*/*")],
+                                      200, "OK", [("Content-Type", "text/html")], body,
+                                      date=datetime(2026, 11, 28, 3, tzinfo=timezone.utc))).warc_offset
+        for n, body in enumerate(bodies)
+    ]
+    files.close()
+    return offsets
+
+
+def _records(path) -> list[tuple[int, str, list, bytes]]:
+    """(offset, type, WARC headers that do not change per write, payload) of each record, as warcio reads it."""
+    found = []
+    with open(path, "rb") as handle:
+        records = ArchiveIterator(handle)
+        for record in records:
+            headers = [(name, value) for name, value in record.rec_headers.headers if name not in _PER_WRITE_HEADERS]
+            payload = record.content_stream().read()
+            found.append((records.get_record_offset(), record.rec_type, headers, payload))
+    return found
+
+
+def _gzip_member_starts(data: bytes) -> list[int]:
+    """Where each gzip member of ``data`` starts."""
+    starts, position = [], 0
+    while position < len(data):
+        starts.append(position)
+        member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        member.decompress(data[position:])
+        assert member.eof, f"the gzip member at {position} is cut short"
+        position = len(data) - len(member.unused_data)
+    return starts
+
+
+def test_every_gzip_level_writes_one_member_per_record_that_warcio_reads_back_the_same(tmp_path):
+    read = {}
+    for level in (1, 9):
+        response_offsets = _write_pages(tmp_path / str(level), level)
+        (path,) = (tmp_path / str(level)).glob("*.warc.gz")
+        records = _records(path)
+        assert [kind for _, kind, _, _ in records] == ["warcinfo"] + ["request", "response"] * 3
+        # Each record is exactly one gzip member, and the writer's offsets are where its responses start.
+        assert _gzip_member_starts(path.read_bytes()) == [offset for offset, *_ in records]
+        assert response_offsets == [offset for offset, kind, _, _ in records if kind == "response"]
+        read[level] = [record[1:] for record in records]
+    assert read[1] == read[9]
+    assert read[1][2][2] == page_bytes("detikinet-2022-12-10-d-6453192")  # the page's payload, whole
+    sizes = {level: next((tmp_path / str(level)).glob("*.warc.gz")).stat().st_size for level in (1, 9)}
+    assert sizes[9] < sizes[1]  # the level is really applied
+
+
+@pytest.mark.parametrize("level", [0, 10, "6.5", "ten", ""])
+def test_a_gzip_level_outside_1_to_9_is_refused_with_a_clear_message(tmp_path, level):
+    message = f"{level!r} is not a gzip level: use a whole number from 1 (fastest) to 9 (smallest files)"
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        WarcFiles(tmp_path, "detikinet-bad", {"software": "test"}, gzip_level=level)
+    with pytest.raises(BadSetting, match=f"^NEWSCRAWL_WARC_GZIP_LEVEL: {message}".replace("(", r"\(").replace(")", r"\)")):
+        _middleware(tmp_path, NEWSCRAWL_WARC_GZIP_LEVEL=level)
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_crawl_command_refuses_a_bad_gzip_level_before_starting(tmp_path):
+    refused = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-a", "urls=https://inet.detik.com/cyberlife/d-1/a",
+         "-s", "NEWSCRAWL_WARC_GZIP_LEVEL=0", "-s", f"NEWSCRAWL_EXPORTS_DIR={tmp_path}"],
+        cwd=ROOT, env={**os.environ, "NEWSCRAWL_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr == ("scrapy crawl detikinet: error: NEWSCRAWL_WARC_GZIP_LEVEL: '0' is not a gzip level: "
+                              "use a whole number from 1 (fastest) to 9 (smallest files)\n")
 
 
 def _middleware(tmp_path, **settings) -> WarcCaptureMiddleware:

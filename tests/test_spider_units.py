@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from newscrawl.middlewares import retry_after_seconds
+from newscrawl.pipelines.store import StoredArticles
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.spiders.detikinet import DetikInetSpider, index_url
 
@@ -95,6 +96,60 @@ def test_index_parsing_follows_only_the_days_articles_and_the_next_page():
     assert stats["newscrawl/skipped/other"] == 1
     assert stats["newscrawl/skipped/outside_range"] == 1  # d-time 1670000000 is 2022-12-03 WIB
     assert stats["newscrawl/index/cards"] == 4
+
+
+class RecordingDatabase:
+    """The two lookups StoredArticles makes, answered from a dict and a set; every call recorded."""
+
+    def __init__(self, known: dict[int, str | None], gone: set[int]) -> None:
+        self.known, self.gone, self.calls = known, gone, []
+
+    def known_articles(self, article_ids):
+        ids = list(article_ids)
+        self.calls.append(("known", sorted(ids)))
+        return {article_id: self.known[article_id] for article_id in ids if article_id in self.known}
+
+    def gone_articles(self, article_ids):
+        ids = list(article_ids)
+        self.calls.append(("gone", sorted(ids)))
+        return {article_id for article_id in ids if article_id in self.gone}
+
+
+def _card(article_id: int, query: str = "") -> str:
+    return (f'<article class="list-content__item" d-time="1670631395"><h3 class="media__title">'
+            f'<a href="https://inet.detik.com/cyberlife/d-{article_id}/judul{query}">Judul</a></h3></article>')
+
+
+def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_reasons():
+    crawler = get_crawler(DetikInetSpider)
+    spider = DetikInetSpider.from_crawler(crawler, since="2022-12-10", until="2022-12-10")
+    crawler.stats.open_spider()
+    young = (spider.run_started_at - timedelta(hours=1)).isoformat()
+    database = RecordingDatabase(
+        known={1: "2022-12-10T07:16:35+07:00", 2: young, 3: None, 5: young},
+        gone={4, 5},  # 5 came back after a 404 and is young: fetched again
+    )
+    spider.archive = StoredArticles(database)
+    gallery = '<article><h3><a href="https://inet.detik.com/fotoinet/d-7/galeri">Galeri</a></h3></article>'
+    cards = [_card(1), _card(2), _card(3), _card(4), _card(5), _card(6), _card(1, "?tagfrom=framebar"), gallery]
+    body = f'<html><body><div class="list-content">{"".join(cards)}</div></body></html>'
+    url = index_url(date(2022, 12, 10))
+    response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
+    requests = list(spider.parse_index(response, day=date(2022, 12, 10), page=1))
+
+    assert [request.url for request in requests] == [
+        f"https://inet.detik.com/cyberlife/d-{article_id}/judul" for article_id in (2, 5, 6)
+    ]
+    stats = crawler.stats.get_stats()
+    assert stats["newscrawl/skipped/already_stored"] == 3  # 1 (twice) and 3, stored without a date
+    assert stats["newscrawl/skipped/gone"] == 1
+    assert stats["newscrawl/skipped/gallery"] == 1
+    assert database.calls == [("known", [1, 2, 3, 4, 5, 6]), ("gone", [4, 6])]
+
+    spider.plan = plan_crawl({"since": "2022-12-10", "until": "2022-12-10", "refresh": "1"})
+    database.calls.clear()
+    assert len(list(spider.parse_index(response, day=date(2022, 12, 10), page=1))) == 7
+    assert database.calls == []  # refresh: nothing is asked
 
 
 def test_retry_after_header_forms():

@@ -10,6 +10,7 @@ says how to load them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from itemadapter import ItemAdapter
@@ -28,16 +29,21 @@ class StoredArticles:
     def __init__(self, database):
         self.database = database
 
-    def reason_to_skip(self, article_id: int, young_since: datetime) -> str | None:
-        """'already_stored' (and not young), 'gone' (404/410 before), or None: fetch it."""
-        known = self.database.known_articles([article_id])
-        if article_id in known:
-            published = known[article_id]
-            young = published is not None and datetime.fromisoformat(published) >= young_since
-            return None if young else "already_stored"
-        if self.database.gone_articles([article_id]):
-            return "gone"
-        return None
+    def reasons_to_skip(self, article_ids: Iterable[int], young_since: datetime) -> dict[int, str]:
+        """Those of these articles that need no fetch, each with why: 'already_stored' (and not
+        published since ``young_since``) or 'gone' (404/410 before). Two queries for any number of
+        ids, so an index page asks once for all its cards."""
+        ids = list(dict.fromkeys(article_ids))
+        known = self.database.known_articles(ids)
+        reasons = {
+            article_id: "already_stored"
+            for article_id, published in known.items()
+            if published is None or datetime.fromisoformat(published) < young_since
+        }
+        # A stored article is never 'gone': a young one is fetched again even after a 404.
+        gone = self.database.gone_articles([article_id for article_id in ids if article_id not in known])
+        reasons.update(dict.fromkeys(gone, "gone"))
+        return reasons
 
     def record_gone(self, article_id: int, url: str, status: int) -> None:
         self.database.mark_gone(article_id, url, status)

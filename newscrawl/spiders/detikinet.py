@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -103,6 +104,7 @@ class DetikInetSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newscrawl/pages/index")
         cards = response.xpath(INDEX_CARDS)
         self.crawler.stats.inc_value("newscrawl/index/cards", len(cards))
+        links = []
         for card in cards:
             href = card.css("h3 a::attr(href), .media__title a::attr(href)").get() or card.css("a::attr(href)").get()
             if href:
@@ -110,7 +112,8 @@ class DetikInetSpider(scrapy.Spider):
                 if detik_urls.classify(url) == "article":
                     # What the day's index lists, fetched or not: the run checks expect a minimum.
                     self.crawler.stats.inc_value(f"newscrawl/index/articles/{day.isoformat()}")
-                yield from self.follow_link(url, source="index", card_time=card.attrib.get("d-time"))
+                links.append((url, card.attrib.get("d-time")))
+        yield from self.follow_links(links, source="index")
         next_page = page + 1
         if cards and next_page in _linked_index_pages(response):
             if next_page > self.max_index_pages:
@@ -123,28 +126,35 @@ class DetikInetSpider(scrapy.Spider):
         response.selector.remove_namespaces()
         # An item's <guid> is usually its <link> again: each URL once, or skipped links count twice.
         links = response.xpath("//item/link/text() | //item/guid/text()").getall()
-        for link in dict.fromkeys(link.strip() for link in links):
-            yield from self.follow_link(link, source="rss")
+        unique = dict.fromkeys(link.strip() for link in links)
+        yield from self.follow_links([(link, None) for link in unique], source="rss")
 
-    def follow_link(self, url: str, source: str, card_time: str | None = None):
-        kind = detik_urls.classify(url)
-        if kind != "article":
-            # Galleries, videos and other channels are never fetched, only counted.
-            self.crawler.stats.inc_value(f"newscrawl/skipped/{kind}")
-            return
-        if not self.wants(detik_urls.article_id(url), card_time):
-            return
-        yield self.article_request(url, source=source)
+    def follow_links(self, links: list[tuple[str, str | None]], source: str):
+        """Requests for the articles among ``links`` (URL, card time) that this run should fetch."""
+        skip_reasons = self.stored_skip_reasons(url for url, _ in links)
+        for url, card_time in links:
+            kind = detik_urls.classify(url)
+            if kind != "article":
+                # Galleries, videos and other channels are never fetched, only counted.
+                self.crawler.stats.inc_value(f"newscrawl/skipped/{kind}")
+            elif self.wants(detik_urls.article_id(url), card_time, skip_reasons):
+                yield self.article_request(url, source=source)
 
-    def wants(self, article_id: int | None, card_time: str | None) -> bool:
+    def stored_skip_reasons(self, urls: Iterable[str]) -> dict[int, str]:
+        """What the archive says about these links' articles, asked once for a whole page or feed."""
+        if self.plan.refresh or self.archive is None:
+            return {}
+        ids = {detik_urls.article_id(url) for url in urls if detik_urls.classify(url) == "article"}
+        ids.discard(None)
+        return self.archive.reasons_to_skip(ids, self.run_started_at - self.revisit_window)
+
+    def wants(self, article_id: int | None, card_time: str | None, skip_reasons: dict[int, str]) -> bool:
         """Whether an article found on an index or feed should be fetched in this run."""
         published = _epoch_seconds(card_time)
         if self.plan.bounded and published is not None and not self.in_range(published):
             self.crawler.stats.inc_value("newscrawl/skipped/outside_range")
             return False
-        if self.plan.refresh or self.archive is None or article_id is None:
-            return True
-        reason = self.archive.reason_to_skip(article_id, self.run_started_at - self.revisit_window)
+        reason = skip_reasons.get(article_id)
         if reason is None:
             return True
         self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")

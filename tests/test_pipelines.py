@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -88,6 +90,42 @@ def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_pat
         assert db.count_articles() == 3
         stored = {record["article_id"]: record for record in db.iter_articles()}
         assert stored[6453192]["body"].endswith("Koreksi: angka properti diperbarui.")
+        assert db.stats().revisions == 4
+
+
+def test_dedupe_asks_nothing_about_articles_the_index_lookup_found_unstored(crawler, article, tmp_path):
+    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
+    store.open_spider()
+    store.process_item(dedupe.process_item(article))
+    store.close_spider()
+
+    crawler.stats.set_value("newscrawl/articles/new", 0)
+    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
+    store.open_spider()
+    spider = crawler.spider
+    asked = []
+    lookup = spider.database.current_fields_hashes
+    spider.database.current_fields_hashes = lambda ids: asked.append(list(ids)) or lookup(ids)
+    fresh = changed(article, article_id=6453193, url=article["url"] + "-baru")
+    racing = changed(article, article_id=6453194, url=article["url"] + "-balapan")
+    unlisted = changed(article, article_id=6453195, url=article["url"] + "-lain")
+    spider.archive.reasons_to_skip([6453192, 6453193, 6453194], datetime(2022, 12, 1, tzinfo=timezone.utc))
+    # Another process stores one of them after the index was read: the store's upsert still finds it unchanged.
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as other:
+        assert other.store_articles([racing], reason="crawl") == ["new"]
+
+    for item in (fresh, racing, unlisted):
+        store.process_item(dedupe.process_item(item))
+    with pytest.raises(DropItem, match="unchanged"):  # stored and young: fetched again, still compared
+        dedupe.process_item(changed(article, fetched_at="2026-11-29T03:00:00+00:00"))
+    store.close_spider()
+
+    assert asked == [[6453195], [6453192]]
+    assert crawler.stats.get_value("newscrawl/articles/new") == 2
+    assert crawler.stats.get_value("newscrawl/articles/unchanged") == 2
+    assert not spider.archive.found_unstored  # each id answered once, then forgotten
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        assert db.count_articles() == 4
         assert db.stats().revisions == 4
 
 

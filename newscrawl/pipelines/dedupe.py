@@ -2,7 +2,8 @@
 
 Unchanged articles are dropped here, before the feed export, so each run's JSON lines file holds
 exactly its new and changed articles. The store pipeline's upsert remains the real guard against
-concurrent writers; this read only avoids needless writes and exports.
+concurrent writers; this read only avoids needless writes and exports, and is skipped for articles
+the spider's index lookup already found not stored.
 """
 
 from __future__ import annotations
@@ -32,9 +33,14 @@ class DedupePipeline:
             raise DropItem(f"already scraped in this run: {adapter.get('url')}", log_level="DEBUG")
         self.seen_ids.add(article_id)
         database = getattr(self.crawler.spider, "database", None)
-        if database is not None and article_id is not None:
+        if database is not None and article_id is not None and not self.found_unstored(article_id):
             stored = database.current_fields_hashes([article_id]).get(article_id)
             if stored is not None and stored == fields_hash(adapter.asdict()):
                 self.stats.inc_value("newscrawl/articles/unchanged")
                 raise DropItem(f"unchanged since last stored: {adapter.get('url')}", log_level="DEBUG")
         return item
+
+    def found_unstored(self, article_id: int) -> bool:
+        """Whether the spider's skip lookup already found this article not stored: nothing to compare."""
+        archive = getattr(self.crawler.spider, "archive", None)
+        return archive is not None and archive.take_found_unstored(article_id)

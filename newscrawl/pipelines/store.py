@@ -28,6 +28,8 @@ class StoredArticles:
 
     def __init__(self, database):
         self.database = database
+        # Articles a skip lookup found neither stored nor gone, until the dedupe pipeline takes them.
+        self.found_unstored: set[int] = set()
 
     def reasons_to_skip(self, article_ids: Iterable[int], young_since: datetime) -> dict[int, str]:
         """Those of these articles that need no fetch, each with why: 'already_stored' (and not
@@ -41,9 +43,22 @@ class StoredArticles:
             if published is None or datetime.fromisoformat(published) < young_since
         }
         # A stored article is never 'gone': a young one is fetched again even after a 404.
-        gone = self.database.gone_articles([article_id for article_id in ids if article_id not in known])
+        unknown = [article_id for article_id in ids if article_id not in known]
+        gone = self.database.gone_articles(unknown)
         reasons.update(dict.fromkeys(gone, "gone"))
+        self.found_unstored.update(article_id for article_id in unknown if article_id not in gone)
         return reasons
+
+    def take_found_unstored(self, article_id: int) -> bool:
+        """Whether a skip lookup of this run found the article not stored; answered once per article.
+
+        The dedupe pipeline then has no stored version to compare with and skips its query. Should
+        another process store the article meanwhile, the store's upsert still sorts it out.
+        """
+        if article_id in self.found_unstored:
+            self.found_unstored.discard(article_id)
+            return True
+        return False
 
     def record_gone(self, article_id: int, url: str, status: int) -> None:
         self.database.mark_gone(article_id, url, status)

@@ -4,17 +4,21 @@ Safe with several processes writing at once: rows are created with INSERT ... ON
 and an existing article's row is locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN
 IMMEDIATE on SQLite) before its revisions are numbered, so no two writers can hand out
 the same revision number or lose each other's versions.
+
+Every statement is built once, without values, and run with the row as its parameters:
+SQLAlchemy then compiles it once per set of columns, instead of coercing and cache-keying
+some thirty literal values (the body among them) for every row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from newscrawl.storage.engine import write_connection
 from newscrawl.storage.models import Article, ArticleRevision
@@ -25,6 +29,61 @@ Status = Literal["new", "changed", "unchanged"]
 REASONS = ("crawl", "load", "import", "reextract")
 # Where a version's raw response is archived: (WARC file, offset of the response record).
 CaptureLocation = tuple[str, int]
+
+_ARTICLES = Article.__table__
+_REVISIONS = ArticleRevision.__table__
+
+# The columns an UPDATE sets are the keys of its parameters; the WHERE clause's parameters are
+# named b_* so they cannot be taken for a column to set.
+_UPDATE_ARTICLE = update(_ARTICLES).where(_ARTICLES.c.article_id == bindparam("b_article_id"))
+_FILL_CAPTURE = update(_REVISIONS).where(
+    _REVISIONS.c.article_id == bindparam("b_article_id"),
+    _REVISIONS.c.fields_hash == bindparam("b_fields_hash"),
+    _REVISIONS.c.warc_file.is_(None),
+)
+_LOCK_CURRENT = (
+    select(
+        _ARTICLES.c.fields_hash,
+        _ARTICLES.c.fetched_at,
+        _ARTICLES.c.revision_count,
+        _ARTICLES.c.first_seen_at,
+        _ARTICLES.c.last_seen_at,
+    )
+    .where(_ARTICLES.c.article_id == bindparam("article_id"))
+    .with_for_update()
+)
+_STORED_IDS = select(_ARTICLES.c.article_id).where(_ARTICLES.c.article_id.in_(bindparam("ids", expanding=True)))
+_REVISION_OF_VERSION = select(_REVISIONS.c.revision).where(
+    _REVISIONS.c.article_id == bindparam("article_id"),
+    _REVISIONS.c.fields_hash == bindparam("fields_hash"),
+)
+
+
+class _Inserts(NamedTuple):
+    """The INSERTs of one dialect (ON CONFLICT is spelled per dialect)."""
+
+    # ON CONFLICT on every unique index, not only article_id: two writers inserting the same new
+    # article at once can meet first on the url index, which PostgreSQL reports as an error
+    # unless that index is an arbiter too.
+    article_if_new: Any
+    article: Any
+    revision: Any
+    revision_if_new_version: Any
+    revisions: Any  # executemany, nothing returned
+
+
+@cache
+def _inserts(dialect_name: str) -> _Inserts:
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return _Inserts(
+        article_if_new=insert(_ARTICLES).on_conflict_do_nothing().returning(_ARTICLES.c.article_id),
+        article=insert(_ARTICLES),
+        revision=insert(_REVISIONS).returning(_REVISIONS.c.id),
+        revision_if_new_version=insert(_REVISIONS)
+        .on_conflict_do_nothing(index_elements=[_REVISIONS.c.article_id, _REVISIONS.c.fields_hash])
+        .returning(_REVISIONS.c.id),
+        revisions=insert(_REVISIONS),
+    )
 
 
 def utcnow() -> datetime:
@@ -52,20 +111,72 @@ def store_articles(
     # Lock rows in one global order so two writers can never wait on each other in a cycle.
     order = sorted(range(len(columns)), key=lambda index: columns[index]["article_id"])
     now = utcnow()
-    with write_connection(engine) as connection, connection.begin(), Session(bind=connection) as session:
+    captures = captures or {}
+    with write_connection(engine) as connection, connection.begin():
+        created = _create_new_articles(connection, columns, order, reason, run_id, now, captures)
         for index in order:
-            capture = (captures or {}).get(columns[index]["article_id"])
-            statuses[index] = _store_one(session, columns[index], reason, run_id, now, capture)
+            if index in created:
+                statuses[index] = "new"
+            else:
+                capture = captures.get(columns[index]["article_id"])
+                statuses[index] = _store_one(connection, columns[index], reason, run_id, now, capture)
     return statuses
 
 
-def _insert(session: Session, entity: type) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(entity)
+def _create_new_articles(
+    connection: Connection,
+    columns: list[dict[str, Any]],
+    order: list[int],
+    reason: str,
+    run_id: int | None,
+    now: datetime,
+    captures: Mapping[int, CaptureLocation],
+) -> set[int]:
+    """Create the batch's articles not stored yet with two executemany INSERTs; return their indexes.
+
+    A shortcut for _store_one's "new" case, run before any other write of the batch. The rows go
+    in in article_id order, the order every writer locks in. If one is not created (its URL is
+    held by another article, or another writer created it since the SELECT), the savepoint undoes
+    them all, releasing their locks, and every record takes the per-row path as if this had not
+    run. Otherwise the per-row path only meets rows stored before the SELECT and the batch's own.
+    """
+    if len(order) < 2:  # one record: the per-row path takes fewer statements
+        return set()
+    ids = [columns[index]["article_id"] for index in order]
+    stored = set(connection.scalars(_STORED_IDS, {"ids": ids}))
+    # The first record of each article; a second one in the batch is a later version (_store_one).
+    first_of_id: dict[int, int] = {}
+    for index in order:
+        article_id = columns[index]["article_id"]
+        if article_id not in stored:
+            first_of_id.setdefault(article_id, index)
+    new = list(first_of_id.values())  # in article_id order
+    if len(new) < 2:  # one new article: its per-row insert takes fewer statements than the savepoint
+        return set()
+    statements = _inserts(connection.dialect.name)
+    savepoint = connection.begin_nested()
+    created = connection.execute(statements.article_if_new, [_article_row(columns[index], now) for index in new])
+    if len(created.all()) < len(new):
+        savepoint.rollback()
+        return set()
+    revisions = [
+        _revision_row(columns[index], 1, reason, run_id, now, captures.get(columns[index]["article_id"]))
+        for index in new
+    ]
+    connection.execute(statements.revisions, revisions)
+    savepoint.commit()
+    return set(new)
+
+
+def _article_row(columns: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The articles row of an article's first version."""
+    seen = columns["fetched_at"] or now
+    return {**columns, "current_revision": 1, "revision_count": 1, "first_seen_at": seen, "last_seen_at": seen,
+            "updated_at": now}
 
 
 def _store_one(
-    session: Session,
+    connection: Connection,
     columns: dict[str, Any],
     reason: str,
     run_id: int | None,
@@ -74,55 +185,37 @@ def _store_one(
 ) -> Status:
     article_id = columns["article_id"]
     seen = columns["fetched_at"] or now
-    row = {**columns, "current_revision": 1, "revision_count": 1, "first_seen_at": seen, "last_seen_at": seen,
-           "updated_at": now}
-    # ON CONFLICT on every unique index, not only article_id: two writers inserting the same new
-    # article at once can meet first on the url index, which PostgreSQL reports as an error unless
-    # that index is an arbiter too.
-    created = session.execute(
-        _insert(session, Article).values(**row).on_conflict_do_nothing().returning(Article.article_id)
-    ).first()
+    row = _article_row(columns, now)
+    statements = _inserts(connection.dialect.name)
+    created = connection.execute(statements.article_if_new, row).first()
     if created:
         # Our uncommitted row blocks every other writer of this article until we commit.
-        _add_revision(session, columns, 1, reason, run_id, now, capture)
+        _add_revision(connection, columns, 1, reason, run_id, now, capture)
         return "new"
 
-    current = session.execute(
-        select(
-            Article.fields_hash,
-            Article.fetched_at,
-            Article.revision_count,
-            Article.first_seen_at,
-            Article.last_seen_at,
-        )
-        .where(Article.article_id == article_id)
-        .with_for_update()
-    ).one_or_none()
+    current = connection.execute(_LOCK_CURRENT, {"article_id": article_id}).one_or_none()
     if current is None:
         # No row with this id: the conflict was the URL, which another article holds. A plain insert
         # raises the IntegrityError callers handle (the store pipeline isolates the record).
-        session.execute(_insert(session, Article).values(**row))
-        _add_revision(session, columns, 1, reason, run_id, now, capture)
+        connection.execute(statements.article, row)
+        _add_revision(connection, columns, 1, reason, run_id, now, capture)
         return "new"
     seen_range = {
         "first_seen_at": min(current.first_seen_at, seen),
         "last_seen_at": max(current.last_seen_at, seen),
     }
     if current.fields_hash == columns["fields_hash"]:
-        _touch_seen(session, article_id, current, seen_range)
-        _fill_capture(session, article_id, columns["fields_hash"], capture)
+        _touch_seen(connection, article_id, current, seen_range)
+        _fill_capture(connection, article_id, columns["fields_hash"], capture)
         return "unchanged"
 
     revision = current.revision_count + 1
-    added = _add_revision(session, columns, revision, reason, run_id, now, capture, on_conflict_skip=True)
+    added = _add_revision(connection, columns, revision, reason, run_id, now, capture, on_conflict_skip=True)
     if not added:
-        _fill_capture(session, article_id, columns["fields_hash"], capture)
+        _fill_capture(connection, article_id, columns["fields_hash"], capture)
         # This version was stored before (the article went back to an earlier text).
-        revision = session.scalar(
-            select(ArticleRevision.revision).where(
-                ArticleRevision.article_id == article_id,
-                ArticleRevision.fields_hash == columns["fields_hash"],
-            )
+        revision = connection.scalar(
+            _REVISION_OF_VERSION, {"article_id": article_id, "fields_hash": columns["fields_hash"]}
         )
     revision_count = current.revision_count + (1 if added else 0)
     # An older fetch (e.g. loading an old export) adds its version but does not replace a newer one.
@@ -133,40 +226,33 @@ def _store_one(
     elif added:
         values = {}
     else:
-        _touch_seen(session, article_id, current, seen_range)
+        _touch_seen(connection, article_id, current, seen_range)
         return "unchanged"
-    session.execute(
-        update(Article)
-        .where(Article.article_id == article_id)
-        .values(**values, revision_count=revision_count, **seen_range)
+    connection.execute(
+        _UPDATE_ARTICLE, {**values, "revision_count": revision_count, **seen_range, "b_article_id": article_id}
     )
     return "changed"
 
 
-def _touch_seen(session: Session, article_id: int, current: Any, seen_range: dict[str, datetime]) -> None:
+def _touch_seen(connection: Connection, article_id: int, current: Any, seen_range: dict[str, datetime]) -> None:
     """Widen first/last seen to this fetch; skipped when nothing moves, so a reload writes nothing."""
     if seen_range["first_seen_at"] == current.first_seen_at and seen_range["last_seen_at"] == current.last_seen_at:
         return
-    session.execute(update(Article).where(Article.article_id == article_id).values(**seen_range))
+    connection.execute(_UPDATE_ARTICLE, {**seen_range, "b_article_id": article_id})
 
 
-def _fill_capture(session: Session, article_id: int, fields_hash: str, capture: CaptureLocation | None) -> None:
+def _fill_capture(
+    connection: Connection, article_id: int, fields_hash: str, capture: CaptureLocation | None
+) -> None:
     """Give a stored version without an archived response this capture of it."""
     if capture is None:
         return
-    session.execute(
-        update(ArticleRevision)
-        .where(
-            ArticleRevision.article_id == article_id,
-            ArticleRevision.fields_hash == fields_hash,
-            ArticleRevision.warc_file.is_(None),
-        )
-        .values(warc_file=capture[0], warc_offset=capture[1])
-    )
+    where = {"b_article_id": article_id, "b_fields_hash": fields_hash}
+    connection.execute(_FILL_CAPTURE, {"warc_file": capture[0], "warc_offset": capture[1], **where})
 
 
 def _add_revision(
-    session: Session,
+    connection: Connection,
     columns: dict[str, Any],
     revision: int,
     reason: str,
@@ -176,13 +262,20 @@ def _add_revision(
     *,
     on_conflict_skip: bool = False,
 ) -> bool:
+    statements = _inserts(connection.dialect.name)
+    statement = statements.revision_if_new_version if on_conflict_skip else statements.revision
+    row = _revision_row(columns, revision, reason, run_id, now, capture)
+    return connection.execute(statement, row).first() is not None
+
+
+def _revision_row(
+    columns: dict[str, Any],
+    revision: int,
+    reason: str,
+    run_id: int | None,
+    now: datetime,
+    capture: CaptureLocation | None,
+) -> dict[str, Any]:
     warc_file, warc_offset = capture if capture is not None else (None, None)
-    statement = _insert(session, ArticleRevision).values(
-        **columns, revision=revision, reason=reason, run_id=run_id, created_at=now,
-        warc_file=warc_file, warc_offset=warc_offset,
-    )
-    if on_conflict_skip:
-        statement = statement.on_conflict_do_nothing(
-            index_elements=[ArticleRevision.article_id, ArticleRevision.fields_hash]
-        )
-    return session.execute(statement.returning(ArticleRevision.id)).first() is not None
+    return {**columns, "revision": revision, "reason": reason, "run_id": run_id, "created_at": now,
+            "warc_file": warc_file, "warc_offset": warc_offset}

@@ -115,6 +115,36 @@ def test_batch_reports_each_record_in_input_order(database):
     assert [r for r, _, _ in revisions(database, 1)] == [1, 2]
 
 
+def test_a_batch_of_several_new_articles_mixed_with_stored_and_repeated_ones(database):
+    # Several new ids take the batched insert; the stored one and the second version of a new one
+    # take the per-row path. Statuses, revision numbers and captures must not depend on the route.
+    database.store_articles([make_article(5)])
+    batch = [make_article(7), make_article(5, headline="Judul 5 baru"), make_article(6),
+             make_article(7, body="Versi kedua."), make_article(8)]
+
+    statuses = database.store_articles(batch, captures={6: ("a.warc.gz", 120), 8: ("a.warc.gz", 940)})
+
+    assert statuses == ["new", "changed", "new", "changed", "new"]
+    assert table_counts(database) == {"articles": 4, "article_revisions": 6, "crawl_runs": 0}
+    assert [(r, body) for r, body, _ in revisions(database, 7)] == [
+        (1, make_article(7)["body"]), (2, "Versi kedua.")]
+    assert current_row(database, 7).body == "Versi kedua."
+    with database.engine.connect() as connection:
+        captured = connection.execute(sa.text(
+            "SELECT article_id, revision, warc_file, warc_offset FROM article_revisions "
+            "WHERE warc_file IS NOT NULL ORDER BY article_id")).all()
+    assert [tuple(row) for row in captured] == [(6, 1, "a.warc.gz", 120), (8, 1, "a.warc.gz", 940)]
+
+
+def test_a_url_taken_in_a_batch_of_new_articles_stores_nothing_of_the_batch(database):
+    # The batched insert creates 10 and 12, meets the URL of 1 for 11, and must undo all of it.
+    database.store_articles([make_article(1)])
+    with pytest.raises(sa.exc.IntegrityError):
+        database.store_articles([make_article(10), make_article(11, url=make_article(1)["url"]), make_article(12)])
+    assert table_counts(database) == {"articles": 1, "article_revisions": 1, "crawl_runs": 0}
+    assert database.store_articles([make_article(10), make_article(12)]) == ["new", "new"]
+
+
 def test_invalid_record_rejects_the_whole_batch(database):
     with pytest.raises(InvalidRecord, match="body is missing or empty"):
         database.store_articles([make_article(1), make_article(2, body=None)])

@@ -115,8 +115,8 @@ class RecordingDatabase:
         return {article_id for article_id in ids if article_id in self.gone}
 
 
-def _card(article_id: int, query: str = "") -> str:
-    return (f'<article class="list-content__item" d-time="1670631395"><h3 class="media__title">'
+def _card(article_id: int, query: str = "", d_time: int = 1670631395) -> str:
+    return (f'<article class="list-content__item" d-time="{d_time}"><h3 class="media__title">'
             f'<a href="https://inet.detik.com/cyberlife/d-{article_id}/judul{query}">Judul</a></h3></article>')
 
 
@@ -131,7 +131,8 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
     )
     spider.archive = StoredArticles(database)
     gallery = '<article><h3><a href="https://inet.detik.com/fotoinet/d-7/galeri">Galeri</a></h3></article>'
-    cards = [_card(1), _card(2), _card(3), _card(4), _card(5), _card(6), _card(1, "?tagfrom=framebar"), gallery]
+    outside = _card(8, d_time=1669852800)  # 2022-12-01: outside the run, so not even asked about
+    cards = [_card(1), _card(2), _card(3), _card(4), _card(5), _card(6), _card(1, "?tagfrom=framebar"), gallery, outside]
     body = f'<html><body><div class="list-content">{"".join(cards)}</div></body></html>'
     url = index_url(date(2022, 12, 10))
     response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
@@ -144,6 +145,7 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
     assert stats["newscrawl/skipped/already_stored"] == 3  # 1 (twice) and 3, stored without a date
     assert stats["newscrawl/skipped/gone"] == 1
     assert stats["newscrawl/skipped/gallery"] == 1
+    assert stats["newscrawl/skipped/outside_range"] == 1
     assert database.calls == [("known", [1, 2, 3, 4, 5, 6]), ("gone", [4, 6])]
 
     spider.plan = plan_crawl({"since": "2022-12-10", "until": "2022-12-10", "refresh": "1"})

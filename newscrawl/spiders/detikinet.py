@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -131,34 +130,36 @@ class DetikInetSpider(scrapy.Spider):
 
     def follow_links(self, links: list[tuple[str, str | None]], source: str):
         """Requests for the articles among ``links`` (URL, card time) that this run should fetch."""
-        skip_reasons = self.stored_skip_reasons(url for url, _ in links)
+        articles = []
         for url, card_time in links:
             kind = detik_urls.classify(url)
             if kind != "article":
                 # Galleries, videos and other channels are never fetched, only counted.
                 self.crawler.stats.inc_value(f"newscrawl/skipped/{kind}")
-            elif self.wants(detik_urls.article_id(url), card_time, skip_reasons):
+            elif self.outside_range(card_time):
+                self.crawler.stats.inc_value("newscrawl/skipped/outside_range")
+            else:
+                articles.append(url)
+        skip_reasons = self.stored_skip_reasons(articles)
+        for url in articles:
+            reason = skip_reasons.get(detik_urls.article_id(url))
+            if reason is None:
                 yield self.article_request(url, source=source)
+            else:
+                self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
 
-    def stored_skip_reasons(self, urls: Iterable[str]) -> dict[int, str]:
-        """What the archive says about these links' articles, asked once for a whole page or feed."""
+    def stored_skip_reasons(self, article_urls: list[str]) -> dict[int, str]:
+        """What the archive says about these articles, asked once for a whole page or feed."""
         if self.plan.refresh or self.archive is None:
             return {}
-        ids = {detik_urls.article_id(url) for url in urls if detik_urls.classify(url) == "article"}
+        ids = {detik_urls.article_id(url) for url in article_urls}
         ids.discard(None)
         return self.archive.reasons_to_skip(ids, self.run_started_at - self.revisit_window)
 
-    def wants(self, article_id: int | None, card_time: str | None, skip_reasons: dict[int, str]) -> bool:
-        """Whether an article found on an index or feed should be fetched in this run."""
+    def outside_range(self, card_time: str | None) -> bool:
+        """Whether an index card's time puts its article outside a bounded run's days."""
         published = _epoch_seconds(card_time)
-        if self.plan.bounded and published is not None and not self.in_range(published):
-            self.crawler.stats.inc_value("newscrawl/skipped/outside_range")
-            return False
-        reason = skip_reasons.get(article_id)
-        if reason is None:
-            return True
-        self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
-        return False
+        return self.plan.bounded and published is not None and not self.in_range(published)
 
     def in_range(self, published: datetime) -> bool:
         day = published.astimezone(WIB).date()

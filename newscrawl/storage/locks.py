@@ -39,6 +39,11 @@ def _describe(holder: dict | None) -> str:
     return f"{run}(pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('since')})"
 
 
+def _lock_path(database: Path) -> Path:
+    resolved = database.resolve()
+    return resolved.with_name(resolved.name + ".lock")
+
+
 class RunLock:
     """Held from ``acquire`` until ``release`` (or the end of the process)."""
 
@@ -49,7 +54,9 @@ class RunLock:
         url = make_url(str(engine.url))
         self.is_postgres = url.get_backend_name() == "postgresql"
         database = url.database or ""
-        self.path = None if self.is_postgres or database in ("", ":memory:") else Path(database + ".lock")
+        # The lock file sits beside the file the database really is: a symlinked or relative path to
+        # the same database must find the same lock.
+        self.path = None if self.is_postgres or database in ("", ":memory:") else _lock_path(Path(database))
 
     def acquire(self) -> "RunLock":
         if self.is_postgres:

@@ -30,6 +30,24 @@ def test_a_second_lock_is_refused_until_the_first_is_released(request, backend):
         second.release()
 
 
+def test_one_sqlite_database_has_one_lock_whatever_path_names_it(tmp_path, monkeypatch):
+    real = tmp_path / "data" / "newscrawl.sqlite3"
+    open_database(f"sqlite:///{real}").close()
+    (tmp_path / "link.sqlite3").symlink_to(real)
+    (tmp_path / "folder-link").symlink_to(tmp_path / "data", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    with open_database(f"sqlite:///{real}") as db:
+        holder = RunLock(db.engine).acquire()
+        try:
+            for other in (tmp_path / "link.sqlite3", tmp_path / "folder-link" / "newscrawl.sqlite3",
+                          Path("data/../data/newscrawl.sqlite3")):
+                with open_database(f"sqlite:///{other}") as same:
+                    with pytest.raises(RunLockHeld, match=f"lock file {real}.lock$"):
+                        RunLock(same.engine).acquire()
+        finally:
+            holder.release()
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_lock_left_by_a_killed_process_does_not_block(request, backend):
     url = request.getfixturevalue(f"{backend}_url")

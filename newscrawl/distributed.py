@@ -395,9 +395,9 @@ class SharedScheduler(RedisScheduler):
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.prefix = settings.get("NEWSCRAWL_REDIS_PREFIX") or "newscrawl"
-        self.worker_timeout = settings.getfloat("NEWSCRAWL_REDIS_WORKER_TIMEOUT", 60.0)
-        self.key_ttl = settings.getint("NEWSCRAWL_REDIS_KEY_TTL", 86400)
+        self.prefix = settings.get("NEWSCRAWL_REDIS_PREFIX")
+        self.worker_timeout = settings.getfloat("NEWSCRAWL_REDIS_WORKER_TIMEOUT")
+        self.key_ttl = settings.getint("NEWSCRAWL_REDIS_KEY_TTL")
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.crawl: SharedCrawl | None = None
         self.reported: dict[str, int] = {}

@@ -1,7 +1,9 @@
 """RunSummary: field coverage counts while the crawl runs, and the one-screen summary at the end.
 
-It sets the stat ``newscrawl/run_failed`` when a run-level check fails; the crawl command turns
-that into a non-zero exit code.
+The summary is made at engine_stopped, when everything that can fail has closed (the store
+pipeline's last batch, the feed export, the shared-crawl scheduler): its outcome is the one logged,
+recorded in the run's crawl_runs row and turned into the exit code. It sets the stat
+``newscrawl/run_failed`` when a check fails; the crawl command exits 1 then.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from .crawl_database import CrawlDatabase
 from .distributed import crawl_wide_stats
 from .items import ARTICLE_FIELDS
 from .extraction.processors.dates import WIB
@@ -19,8 +22,9 @@ from .summary import Check, Summary, Thresholds, summarize
 logger = logging.getLogger(__name__)
 
 
-def summarize_crawl(crawler) -> Summary:
-    """The summary and checks of a crawl, with its thresholds from the settings."""
+def summarize_crawl(crawler, reason: str | None = None) -> Summary:
+    """The summary and checks of a crawl, with its thresholds from the settings. ``reason``: why the
+    spider closed; any reason but "finished" fails the run."""
     spider = crawler.spider
     plan = getattr(spider, "plan", None)
     days = plan.days if plan else ()
@@ -34,6 +38,8 @@ def summarize_crawl(crawler) -> Summary:
         # Several workers shared this crawl (REDIS_URL): the counts stay this worker's, the checks
         # judge the whole crawl (a worker that happened to read no index page has not failed).
         summary.checks = summarize(crawl_wide, thresholds, expects_index=bool(days), full_days=full_days).checks
+    if reason is not None and reason != "finished":
+        summary.checks.append(Check("finished", False, message=f"crawl ended early: {reason}"))
     return summary
 
 
@@ -47,7 +53,7 @@ class RunSummary:
         extension = cls(crawler)
         crawler.signals.connect(extension.count_fields, signal=signals.item_scraped)
         crawler.signals.connect(extension.count_fields, signal=signals.item_dropped)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def count_fields(self, item, **kwargs):
@@ -58,13 +64,18 @@ class RunSummary:
             if value not in (None, "", [], {}):
                 self.stats.inc_value(f"newscrawl/coverage/{name}")
 
-    def spider_closed(self, spider, reason):
-        summary = summarize_crawl(self.crawler)
-        if reason != "finished":
-            summary.checks.append(Check("finished", False, message=f"crawl ended early: {reason}"))
+    def engine_stopped(self):
+        spider = self.crawler.spider
+        if spider is None:  # the engine never opened a spider
+            return
+        summary = summarize_crawl(self.crawler, self.stats.get_value("finish_reason") or "unknown")
         self.stats.set_value("newscrawl/outcome", summary.outcome)
         if summary.failures:
             self.stats.set_value("newscrawl/run_failed", 1)
         header = f"run summary of {spider.name} (started {getattr(spider, 'run_started', '?')} UTC)"
         log = logger.error if summary.failures else logger.info
         log("\n".join([header, *("  " + line for line in summary.lines())]))
+        service = CrawlDatabase.of(self.crawler)
+        if service is not None:
+            service.finish_run(summary.counts(), summary.outcome)
+            service.close()

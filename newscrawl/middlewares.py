@@ -6,7 +6,7 @@ import asyncio
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.utils.response import response_status_message
 
 
@@ -34,8 +34,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 120.0)
+        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX")
+
+    def retry_request(self, request, reason):
+        """The next attempt of ``request`` (Scrapy's public get_retry_request, with the limits
+        RetryMiddleware reads from settings and meta), or None when retries are used up."""
+        return get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=reason,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=request.meta.get("give_up_log_level", self.give_up_log_level),
+        )
 
     def delay_for(self, request, response=None) -> float:
         attempt = request.meta.get("retry_times", 0)
@@ -46,7 +58,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        retry = self._retry(request, response_status_message(response.status))
+        retry = self.retry_request(request, response_status_message(response.status))
         if retry is None:
             return response
         await asyncio.sleep(self.delay_for(request, response))
@@ -56,7 +68,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request, exception, spider=None):
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
-        retry = self._retry(request, exception)
+        retry = self.retry_request(request, exception)
         if retry is None:
             return None
         await asyncio.sleep(self.delay_for(request))

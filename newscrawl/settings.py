@@ -20,7 +20,8 @@ NEWSCRAWL_STORE_BATCH_SIZE = 50  # articles written per database transaction
 # -- the WARC archive ---------------------------------------------------------------------------
 # Every article response (and robots.txt) as received, in <exports>/warc/<spider>-<run start>-<n>.warc.gz.
 NEWSCRAWL_WARC_ENABLED = True
-NEWSCRAWL_WARC_INDEX_PAGES = False  # archive index pages and the RSS feed too
+# Index pages and the RSS feed too, so that any recorded run can be replayed (-a replay=...).
+NEWSCRAWL_WARC_INDEX_PAGES = True
 NEWSCRAWL_WARC_MAX_BYTES = 1_000_000_000  # a new file is started once a file reaches this size
 NEWSCRAWL_WARC_GZIP_LEVEL = 6  # 1 (fastest) to 9 (smallest files, ~3x the time of 6 for ~0.5% less)
 
@@ -91,8 +92,14 @@ FEEDS = {
 FEED_EXPORT_ENCODING = "utf-8"
 
 EXTENSIONS = {
+    "newscrawl.crawl_database.CrawlDatabase": 490,  # the crawl's one database connection (see its module)
     "newscrawl.extensions.RunSummary": 500,
 }
+# Off: both hand control of a process that holds database credentials to whoever reaches the
+# port (the telnet console prints its password in the log; the remote-control server runs Python
+# sent to it). Turn one on for debugging only: -s TELNETCONSOLE_ENABLED=True.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

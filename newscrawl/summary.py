@@ -31,20 +31,22 @@ GONE_STATUSES = ("404", "410")  # an article that is gone is reported, not a fai
 
 @dataclass(frozen=True)
 class Thresholds:
-    max_error_share: float = 0.2
-    min_articles_per_day: int = 10
-    min_coverage: float = 0.95
-    coverage_fields: tuple[str, ...] = ("headline", "body", "published_at", "authors")
-    max_fallback_share: float = 0.05
+    """The run checks' limits; their defaults are the NEWSCRAWL_* settings of the same names."""
+
+    max_error_share: float
+    min_articles_per_day: int
+    min_coverage: float
+    coverage_fields: tuple[str, ...]
+    max_fallback_share: float
 
     @classmethod
     def from_settings(cls, settings) -> "Thresholds":
         return cls(
-            max_error_share=settings.getfloat("NEWSCRAWL_MAX_ERROR_SHARE", cls.max_error_share),
-            min_articles_per_day=settings.getint("NEWSCRAWL_MIN_ARTICLES_PER_DAY", cls.min_articles_per_day),
-            min_coverage=settings.getfloat("NEWSCRAWL_MIN_COVERAGE", cls.min_coverage),
-            coverage_fields=tuple(settings.getlist("NEWSCRAWL_COVERAGE_FIELDS", list(cls.coverage_fields))),
-            max_fallback_share=settings.getfloat("NEWSCRAWL_MAX_FALLBACK_SHARE", cls.max_fallback_share),
+            max_error_share=settings.getfloat("NEWSCRAWL_MAX_ERROR_SHARE"),
+            min_articles_per_day=settings.getint("NEWSCRAWL_MIN_ARTICLES_PER_DAY"),
+            min_coverage=settings.getfloat("NEWSCRAWL_MIN_COVERAGE"),
+            coverage_fields=tuple(settings.getlist("NEWSCRAWL_COVERAGE_FIELDS")),
+            max_fallback_share=settings.getfloat("NEWSCRAWL_MAX_FALLBACK_SHARE"),
         )
 
 
@@ -108,7 +110,7 @@ def _group(stats: dict, name: str) -> dict[str, int]:
 
 
 def summarize(
-    stats: dict, thresholds: Thresholds = Thresholds(), expects_index: bool = False,
+    stats: dict, thresholds: Thresholds, expects_index: bool = False,
     full_days: Sequence[str] = (),
 ) -> Summary:
     """Summarise a run and run its checks.

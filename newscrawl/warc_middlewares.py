@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from newscrawl import __version__
 from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles
-from newscrawl.archive.capture import META_KEY
+from newscrawl.meta import CAPTURE, PAGE_KIND
 from newscrawl.archive.replay import ReplayArchive
 from newscrawl.archive.writer import DEFAULT_GZIP_LEVEL, checked_gzip_level
 
@@ -84,32 +84,38 @@ def exchange_of(request: scrapy.Request, response: Response) -> Exchange:
     )
 
 
+def _replay_path(crawler) -> str | None:
+    """The spider's -a replay=PATH (the spider exists before the downloader middlewares)."""
+    return getattr(getattr(crawler.spider, "plan", None), "replay", None)
+
+
 class WarcCaptureMiddleware:
+    """Off (NotConfigured) with NEWSCRAWL_WARC_ENABLED=False, and while replaying an archive."""
+
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
-        self.enabled = settings.getbool("NEWSCRAWL_WARC_ENABLED", True)
-        self.index_pages = settings.getbool("NEWSCRAWL_WARC_INDEX_PAGES", False)
-        self.max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES", 1_000_000_000)
+        self.index_pages = settings.getbool("NEWSCRAWL_WARC_INDEX_PAGES")
+        self.max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES")
         self.gzip_level = warc_gzip_level(settings)
-        self.exports_dir = Path(settings.get("NEWSCRAWL_EXPORTS_DIR", "exports"))
+        self.exports_dir = Path(settings.get("NEWSCRAWL_EXPORTS_DIR"))
         self.files: WarcFiles | None = None
         self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWSCRAWL_WARC_ENABLED"):
+            raise NotConfigured("NEWSCRAWL_WARC_ENABLED is off")
+        replay = _replay_path(crawler)
+        if replay:
+            logger.info("replaying %s: responses are not archived again", replay)
+            raise NotConfigured("replaying an archive")
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider) -> None:
-        plan = getattr(spider, "plan", None)
-        if not self.enabled:
-            return
-        if plan is not None and getattr(plan, "replay", None):
-            logger.info("replaying %s: responses are not archived again", plan.replay)
-            return
         run = f"{spider.name}-{getattr(spider, 'run_started', datetime.now(timezone.utc).strftime('%Y-%m-%dT%H-%M-%S'))}"
         self.files = WarcFiles(self.exports_dir / "warc", run, self.warcinfo(spider, run), self.max_bytes, self.exports_dir,
                                self.gzip_level)
@@ -134,7 +140,7 @@ class WarcCaptureMiddleware:
             self.files.close()
 
     def wanted(self, request: scrapy.Request) -> bool:
-        kind = request.meta.get("page_kind")
+        kind = request.meta.get(PAGE_KIND)
         if kind == "article":
             return True
         if kind in ("index", "rss"):
@@ -143,7 +149,7 @@ class WarcCaptureMiddleware:
 
     def process_request(self, request, spider=None):
         # A redirected or retried request carries its predecessor's meta: never its capture.
-        request.meta.pop(META_KEY, None)
+        request.meta.pop(CAPTURE, None)
         return None
 
     def process_response(self, request, response, spider=None):
@@ -158,7 +164,7 @@ class WarcCaptureMiddleware:
             stats.set_value("newscrawl/warc/write_failed", 1)
             logger.error("writing the WARC archive failed, no further responses are archived: %s", error)
             return response
-        request.meta[META_KEY] = capture
+        request.meta[CAPTURE] = capture
         stats.inc_value("newscrawl/warc/responses")
         stats.set_value("newscrawl/warc/files", len(self.files.files_written))
         return response
@@ -169,27 +175,22 @@ class ReplayMissing(IgnoreRequest):
 
 
 class WarcReplayMiddleware:
-    def __init__(self, crawler) -> None:
+    """On only with -a replay=PATH (NotConfigured otherwise)."""
+
+    def __init__(self, crawler, path: str) -> None:
         self.crawler = crawler
-        self.exports_dir = crawler.settings.get("NEWSCRAWL_EXPORTS_DIR", "exports")
-        self.archive: ReplayArchive | None = None
+        self.archive = ReplayArchive(path, crawler.settings.get("NEWSCRAWL_EXPORTS_DIR"))
+        logger.info("replaying from %s: %d responses in %d WARC files, nothing is fetched",
+                    path, len(self.archive), len(self.archive.files))
 
     @classmethod
     def from_crawler(cls, crawler):
-        middleware = cls(crawler)
-        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        return middleware
-
-    def spider_opened(self, spider) -> None:
-        path = getattr(getattr(spider, "plan", None), "replay", None)
-        if path:
-            self.archive = ReplayArchive(path, self.exports_dir)
-            logger.info("replaying from %s: %d responses in %d WARC files, nothing is fetched",
-                        path, len(self.archive), len(self.archive.files))
+        path = _replay_path(crawler)
+        if not path:
+            raise NotConfigured("no -a replay=PATH")
+        return cls(crawler, path)
 
     def process_request(self, request, spider=None):
-        if self.archive is None:
-            return None
         stats = self.crawler.stats
         try:
             found = self.archive.next_response(request.url)
@@ -206,7 +207,7 @@ class WarcReplayMiddleware:
             raise ReplayMissing(f"not in the archive: {request.url}")
         archived, capture = found
         stats.inc_value("newscrawl/replay/served")
-        request.meta[META_KEY] = capture
+        request.meta[CAPTURE] = capture
         headers = Headers()
         for name, value in archived.replay_headers():
             headers.appendlist(name, value)

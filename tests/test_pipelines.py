@@ -6,14 +6,16 @@ from datetime import datetime, timezone
 
 import pytest
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
+from newscrawl.crawl_database import CrawlDatabase
+from newscrawl.extensions import RunSummary
 from newscrawl.extraction import extract
 from newscrawl.items import ArticleItem
 from newscrawl.pipelines import DedupePipeline, StorePipeline, ValidatePipeline
 from newscrawl.spiders.detikinet import DetikInetSpider
 from newscrawl.storage import open_database
 from tests.conftest import FETCHED_AT
+from tests.support import project_crawler
 
 
 @pytest.fixture
@@ -25,15 +27,23 @@ def article(fixture_page):
 @pytest.fixture
 def crawler(tmp_path, monkeypatch):
     monkeypatch.delenv("NEWSCRAWL_DATABASE_URL", raising=False)
-    settings = {
-        "NEWSCRAWL_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-        "NEWSCRAWL_STORE_BATCH_SIZE": 2,
-        "NEWSCRAWL_EXPORTS_DIR": str(tmp_path),
-    }
-    crawler = get_crawler(DetikInetSpider, settings)
+    crawler = project_crawler(DetikInetSpider, NEWSCRAWL_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+                              NEWSCRAWL_STORE_BATCH_SIZE=2, NEWSCRAWL_EXPORTS_DIR=str(tmp_path))
     crawler.spider = crawler._create_spider(since="2022-12-10", until="2022-12-10")
     crawler.stats.open_spider()
     return crawler
+
+
+def open_pipelines(crawler):
+    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
+    store.open_spider()
+    dedupe.open_spider()
+    return store, dedupe
+
+
+def next_run(crawler) -> None:
+    """Close the crawl's database as the end of a run does, so the next pipelines open a new run."""
+    CrawlDatabase.of(crawler).close()
 
 
 def changed(item: ArticleItem, **fields) -> ArticleItem:
@@ -58,8 +68,7 @@ def test_validate_drops_items_without_required_fields_and_counts_why(crawler, ar
 
 
 def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_path):
-    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
-    store.open_spider()
+    store, dedupe = open_pipelines(crawler)
     other = changed(article, article_id=6453193, url=article["url"] + "-lain")
     third = changed(article, article_id=6453194, url=article["url"] + "-ketiga")
     for item in (article, other):
@@ -76,8 +85,8 @@ def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_pat
 
     # A later run: an unchanged article is dropped before storage, an edited one becomes a revision.
     crawler.stats.set_value("newscrawl/articles/new", 0)
-    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
-    store.open_spider()
+    next_run(crawler)
+    store, dedupe = open_pipelines(crawler)
     with pytest.raises(DropItem, match="unchanged"):
         dedupe.process_item(changed(other, fetched_at="2026-11-29T03:00:00+00:00"))
     edited = changed(article, body=article["body"] + "\n\nKoreksi: angka properti diperbarui.")
@@ -94,18 +103,18 @@ def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_pat
 
 
 def test_dedupe_asks_nothing_about_articles_the_index_lookup_found_unstored(crawler, article, tmp_path):
-    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
-    store.open_spider()
+    store, dedupe = open_pipelines(crawler)
     store.process_item(dedupe.process_item(article))
     store.close_spider()
 
     crawler.stats.set_value("newscrawl/articles/new", 0)
-    store, dedupe = StorePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
-    store.open_spider()
+    next_run(crawler)
+    store, dedupe = open_pipelines(crawler)
     spider = crawler.spider
+    database = CrawlDatabase.of(crawler).database
     asked = []
-    lookup = spider.database.current_fields_hashes
-    spider.database.current_fields_hashes = lambda ids: asked.append(list(ids)) or lookup(ids)
+    lookup = database.current_fields_hashes
+    database.current_fields_hashes = lambda ids: asked.append(list(ids)) or lookup(ids)
     fresh = changed(article, article_id=6453193, url=article["url"] + "-baru")
     racing = changed(article, article_id=6453194, url=article["url"] + "-balapan")
     unlisted = changed(article, article_id=6453195, url=article["url"] + "-lain")
@@ -129,7 +138,7 @@ def test_dedupe_asks_nothing_about_articles_the_index_lookup_found_unstored(craw
         assert db.stats().revisions == 4
 
 
-def test_store_records_the_run(crawler, article, tmp_path):
+def test_the_run_is_recorded_once_the_engine_has_stopped(crawler, article, tmp_path):
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
     crawler.stats.inc_value("newscrawl/pages/index")
@@ -138,6 +147,10 @@ def test_store_records_the_run(crawler, article, tmp_path):
     store.process_item(article)
     store.close_spider()
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        assert [run["outcome"] for run in db.stats().last_runs] == [None]  # still running
+    crawler.stats.set_value("finish_reason", "finished")  # as Scrapy's CoreStats does at spider_closed
+    crawler.get_extension(RunSummary).engine_stopped()
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
         (run,) = db.stats().last_runs
     assert run["kind"] == "crawl"
     assert run["outcome"] == "ok"
@@ -145,6 +158,25 @@ def test_store_records_the_run(crawler, article, tmp_path):
     assert run["counts"]["articles"] == {"new": 1}
     assert [(check["name"], check["ok"]) for check in run["counts"]["checks"]] == [
         ("index_read", True), ("error_share", True), ("articles_per_day", True)]
+
+
+def test_a_run_that_ended_early_is_recorded_failed(crawler, article, tmp_path):
+    """The outcome stored is the one logged and exited with: the "finished" check included."""
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    crawler.stats.inc_value("newscrawl/pages/index")
+    crawler.stats.set_value("newscrawl/index/articles/2022-12-10", 12)
+    store.process_item(article)
+    store.close_spider()
+    crawler.stats.set_value("finish_reason", "closespider_pagecount")
+    crawler.get_extension(RunSummary).engine_stopped()
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
+        (run,) = db.stats().last_runs
+    assert run["outcome"] == "failed"
+    assert run["counts"]["failures"] == ["crawl ended early: closespider_pagecount"]
+    assert run["counts"]["checks"][-1]["name"] == "finished"
+    assert crawler.stats.get_value("newscrawl/outcome") == "failed"
+    assert crawler.stats.get_value("newscrawl/run_failed") == 1
 
 
 def test_a_conflicting_record_is_refused_without_losing_its_batch(crawler, article, tmp_path):

@@ -6,12 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from scrapy.http import HtmlResponse, Request
-from scrapy.utils.test import get_crawler
 
 from newscrawl.middlewares import retry_after_seconds
-from newscrawl.pipelines.store import StoredArticles
+from newscrawl.crawl_database import CrawlDatabase, StoredArticles
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.spiders.detikinet import DetikInetSpider, index_url
+from tests.support import project_crawler
 
 TODAY = date(2026, 11, 28)
 
@@ -80,7 +80,7 @@ INDEX_PAGE = """<html><body>
 
 
 def test_index_parsing_follows_only_the_days_articles_and_the_next_page():
-    crawler = get_crawler(DetikInetSpider, {"NEWSCRAWL_MAX_INDEX_PAGES": 5})
+    crawler = project_crawler(DetikInetSpider, NEWSCRAWL_MAX_INDEX_PAGES=5)
     spider = DetikInetSpider.from_crawler(crawler, since="2022-12-10", until="2022-12-10")
     crawler.stats.open_spider()
     url = index_url(date(2022, 12, 10))
@@ -121,7 +121,7 @@ def _card(article_id: int, query: str = "", d_time: int = 1670631395) -> str:
 
 
 def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_reasons():
-    crawler = get_crawler(DetikInetSpider)
+    crawler = project_crawler(DetikInetSpider)
     spider = DetikInetSpider.from_crawler(crawler, since="2022-12-10", until="2022-12-10")
     crawler.stats.open_spider()
     young = (spider.run_started_at - timedelta(hours=1)).isoformat()
@@ -129,7 +129,7 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
         known={1: "2022-12-10T07:16:35+07:00", 2: young, 3: None, 5: young},
         gone={4, 5},  # 5 came back after a 404 and is young: fetched again
     )
-    spider.archive = StoredArticles(database)
+    CrawlDatabase.of(crawler).stored_articles = StoredArticles(database)
     gallery = '<article><h3><a href="https://inet.detik.com/fotoinet/d-7/galeri">Galeri</a></h3></article>'
     outside = _card(8, d_time=1669852800)  # 2022-12-01: outside the run, so not even asked about
     cards = [_card(1), _card(2), _card(3), _card(4), _card(5), _card(6), _card(1, "?tagfrom=framebar"), gallery, outside]

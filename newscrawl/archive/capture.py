@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# request.meta key under which the capture and replay middlewares leave a response's location.
-META_KEY = "newscrawl_capture"
 _ITEM_ATTRIBUTE = "_newscrawl_capture"
 
 

@@ -11,19 +11,23 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from ..crawl_database import CrawlDatabase
 from ..storage import fields_hash
 
 
 class DedupePipeline:
-    def __init__(self, stats):
-        self.stats = stats
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
         self.seen_ids: set[int] = set()
+        self.service: CrawlDatabase | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(crawler.stats)
-        pipeline.crawler = crawler
-        return pipeline
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        self.service = CrawlDatabase.of(self.crawler)
 
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
@@ -32,7 +36,7 @@ class DedupePipeline:
             self.stats.inc_value("newscrawl/dropped/duplicate_in_run")
             raise DropItem(f"already scraped in this run: {adapter.get('url')}", log_level="DEBUG")
         self.seen_ids.add(article_id)
-        database = getattr(self.crawler.spider, "database", None)
+        database = self.service.database if self.service is not None else None
         if database is not None and article_id is not None and not self.found_unstored(article_id):
             stored = database.current_fields_hashes([article_id]).get(article_id)
             if stored is not None and stored == fields_hash(adapter.asdict()):
@@ -42,5 +46,5 @@ class DedupePipeline:
 
     def found_unstored(self, article_id: int) -> bool:
         """Whether the spider's skip lookup already found this article not stored: nothing to compare."""
-        archive = getattr(self.crawler.spider, "archive", None)
-        return archive is not None and archive.take_found_unstored(article_id)
+        stored = self.service.stored_articles if self.service is not None else None
+        return stored is not None and stored.take_found_unstored(article_id)

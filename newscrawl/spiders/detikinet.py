@@ -15,7 +15,8 @@ import scrapy
 
 from .. import urls as detik_urls
 from ..archive import capture_of, set_capture
-from ..archive.capture import META_KEY as CAPTURE_META
+from ..meta import CAPTURE, EXPECTED_PAGES, PAGE_KIND, SINGLE_VIEW, SOURCE
+from ..crawl_database import CrawlDatabase, StoredArticles
 from ..extraction import extract_response, merge_pages
 from ..extraction.processors.dates import WIB
 from .arguments import plan_crawl
@@ -58,16 +59,21 @@ class DetikInetSpider(scrapy.Spider):
         started = datetime.now(timezone.utc).replace(microsecond=0)
         self.run_started_at = started
         self.run_started = started.strftime("%Y-%m-%dT%H-%M-%S")  # used in export/WARC file names
-        self.exports_dir = "exports"
-        self.archive = None  # set by the store pipeline: tells which stored articles need no refetch
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.exports_dir = crawler.settings.get("NEWSCRAWL_EXPORTS_DIR", "exports")
-        spider.revisit_window = timedelta(hours=crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS", 48))
-        spider.max_index_pages = crawler.settings.getint("NEWSCRAWL_MAX_INDEX_PAGES", 100)
+        spider.exports_dir = crawler.settings.get("NEWSCRAWL_EXPORTS_DIR")
+        spider.revisit_window = timedelta(hours=crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS"))
+        spider.max_index_pages = crawler.settings.getint("NEWSCRAWL_MAX_INDEX_PAGES")
         return spider
+
+    @property
+    def archive(self) -> StoredArticles | None:
+        """What the crawl's database says about stored articles; None before it is open (or
+        without CrawlDatabase), when every article is fetched."""
+        service = CrawlDatabase.of(self.crawler)
+        return service.stored_articles if service is not None else None
 
     # -- discovery -------------------------------------------------------------------------------
     async def start(self):
@@ -76,18 +82,18 @@ class DetikInetSpider(scrapy.Spider):
         for day in self.plan.days:
             yield self.index_request(day, 1)
         if self.plan.read_rss:
-            yield scrapy.Request(RSS_URL, callback=self.parse_rss, errback=self.failed, meta={"page_kind": "rss"})
+            yield scrapy.Request(RSS_URL, callback=self.parse_rss, errback=self.failed, meta={PAGE_KIND: "rss"})
 
     def index_request(self, day: date, page: int) -> scrapy.Request:
         return scrapy.Request(index_url(day, page), callback=self.parse_index, errback=self.failed,
-                              cb_kwargs={"day": day, "page": page}, meta={"page_kind": "index"})
+                              cb_kwargs={"day": day, "page": page}, meta={PAGE_KIND: "index"})
 
     def failed(self, failure):
         """A page that failed for good (after retries): counted by kind and HTTP status or error."""
         request = failure.request
         response = getattr(failure.value, "response", None)
         status = str(response.status) if response is not None else type(failure.value).__name__
-        kind = request.meta.get("page_kind", "other")
+        kind = request.meta.get(PAGE_KIND, "other")
         self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
         article_id = detik_urls.article_id(request.url)
         if kind == "article" and status in ("404", "410") and self.archive is not None and article_id:
@@ -95,9 +101,9 @@ class DetikInetSpider(scrapy.Spider):
             self.archive.record_gone(article_id, detik_urls.canonicalize(request.url), int(status))
         self.logger.warning("%s failed: %s", request.url, status)
 
-    def article_request(self, url: str, source: str, **meta) -> scrapy.Request:
+    def article_request(self, url: str, source: str) -> scrapy.Request:
         return scrapy.Request(detik_urls.canonicalize(url), callback=self.parse_article, errback=self.failed,
-                              meta={"page_kind": "article", "source": source, **meta})
+                              meta={PAGE_KIND: "article", SOURCE: source})
 
     def parse_index(self, response, day: date, page: int):
         self.crawler.stats.inc_value("newscrawl/pages/index")
@@ -181,8 +187,8 @@ class DetikInetSpider(scrapy.Spider):
             stats.inc_value("newscrawl/extraction_warnings")
         item = extraction.item
         set_capture(item, capture)
-        expected_pages = response.meta.get("expected_pages", extraction.pages_in_nav)
-        if response.meta.get("single_view"):
+        expected_pages = response.meta.get(EXPECTED_PAGES, extraction.pages_in_nav)
+        if response.meta.get(SINGLE_VIEW):
             if extraction.pages_in_nav > 1:
                 # The site ignored ?single=1: collect the pages one by one instead.
                 yield self.page_request(item["url"], 2, [item], extraction.pages_in_nav)
@@ -197,14 +203,15 @@ class DetikInetSpider(scrapy.Spider):
             set_capture(item, capture_of(pages[0]))  # the page the merged item's fields come from
         elif extraction.pages_in_nav > 1:
             yield scrapy.Request(detik_urls.single_view_url(item["url"]), callback=self.parse_article, errback=self.failed,
-                                 meta={"page_kind": "article", "single_view": True, "expected_pages": extraction.pages_in_nav})
+                                 meta={PAGE_KIND: "article", SINGLE_VIEW: True,
+                                       EXPECTED_PAGES: extraction.pages_in_nav})
             return
         yield from self.emit(item)
 
     def page_request(self, url: str, page: int, pages: list, expected_pages: int) -> scrapy.Request:
         return scrapy.Request(detik_urls.page_url(url, page), callback=self.parse_article, errback=self.failed,
                               cb_kwargs={"previous_pages": tuple(pages)},
-                              meta={"page_kind": "article", "expected_pages": expected_pages})
+                              meta={PAGE_KIND: "article", EXPECTED_PAGES: expected_pages})
 
     def emit(self, item):
         stats = self.crawler.stats
@@ -220,7 +227,7 @@ class DetikInetSpider(scrapy.Spider):
 
 def _capture(response):
     try:
-        return response.meta.get(CAPTURE_META)
+        return response.meta.get(CAPTURE)
     except AttributeError:  # a response not tied to a request (unit tests)
         return None
 

@@ -134,7 +134,7 @@ def crawl(site: Site, out: Path, *arguments: str, settings: tuple[str, ...] = ()
     for argument in arguments:
         command += ["-a", argument]
     for setting in (f"NEWSCRAWL_EXPORTS_DIR={out}", "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False",
-                    "TELNETCONSOLE_ENABLED=False", *settings):
+                    *settings):
         command += ["-s", setting]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 

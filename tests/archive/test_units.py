@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import scrapy
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
@@ -21,9 +22,10 @@ from scrapy.statscollectors import MemoryStatsCollector
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.archive import Exchange, WarcFiles, iter_responses, read_response
-from newscrawl.archive.capture import META_KEY
-from newscrawl.warc_middlewares import BadSetting, WarcCaptureMiddleware
+from newscrawl.meta import CAPTURE
+from newscrawl.warc_middlewares import BadSetting, WarcCaptureMiddleware, WarcReplayMiddleware
 from tests.archive.support import ROOT, page_bytes
+from tests.support import project_settings
 from tests.storage.support import make_article, revisions
 
 
@@ -131,12 +133,12 @@ def test_the_crawl_command_refuses_a_bad_gzip_level_before_starting(tmp_path):
 
 
 def _middleware(tmp_path, **settings) -> WarcCaptureMiddleware:
-    values = {"NEWSCRAWL_EXPORTS_DIR": str(tmp_path), **settings}
-    crawler = SimpleNamespace(settings=Settings(values), stats=MemoryStatsCollector(SimpleNamespace(settings=Settings())),
-                              signals=SimpleNamespace(connect=lambda *a, **k: None))
-    middleware = WarcCaptureMiddleware.from_crawler(crawler)
     spider = SimpleNamespace(name="detikinet", run_started="2026-11-28T03-00-00", run_started_at=None,
                              plan=SimpleNamespace(arguments={}, replay=None))
+    crawler = SimpleNamespace(settings=Settings(project_settings(NEWSCRAWL_EXPORTS_DIR=str(tmp_path), **settings)),
+                              stats=MemoryStatsCollector(SimpleNamespace(settings=Settings())),
+                              signals=SimpleNamespace(connect=lambda *a, **k: None), spider=spider)
+    middleware = WarcCaptureMiddleware.from_crawler(crawler)
     middleware.spider_opened(spider)
     return middleware
 
@@ -145,27 +147,39 @@ def _fetch(middleware, url: str, kind: str | None):
     request = scrapy.Request(url, meta={"page_kind": kind} if kind else {})
     middleware.process_request(request)
     middleware.process_response(request, HtmlResponse(url, body=b"<html></html>", request=request))
-    return request.meta.get(META_KEY)
+    return request.meta.get(CAPTURE)
 
 
-def test_index_pages_are_archived_only_when_asked(tmp_path):
+def test_everything_fetched_is_archived_by_default_index_pages_can_be_left_out(tmp_path):
     index = "https://inet.detik.com/indeks?date=10/12/2023"
+    rss = "https://inet.detik.com/rss"
     article = "https://inet.detik.com/cyberlife/d-1/a"
     name = "warc/detikinet-2026-11-28T03-00-00-00000.warc.gz"
     default = _middleware(tmp_path / "default")
-    assert _fetch(default, index, "index") is None
-    assert _fetch(default, "https://inet.detik.com/rss", "rss") is None
-    capture = _fetch(default, article, "article")
-    assert capture.warc_file == name
-    assert read_response(tmp_path / "default" / name, capture.warc_offset).url == article
-    robots = _fetch(default, "https://inet.detik.com/robots.txt", None)
-    assert read_response(tmp_path / "default" / name, robots.warc_offset).url == "https://inet.detik.com/robots.txt"
-    assert default.crawler.stats.get_value("newscrawl/warc/responses") == 2
+    for url, kind in ((index, "index"), (rss, "rss"), (article, "article"), ("https://inet.detik.com/robots.txt", None)):
+        capture = _fetch(default, url, kind)
+        assert capture.warc_file == name
+        assert read_response(tmp_path / "default" / name, capture.warc_offset).url == url
+    assert default.crawler.stats.get_value("newscrawl/warc/responses") == 4
 
-    asked = _middleware(tmp_path / "asked", NEWSCRAWL_WARC_INDEX_PAGES=True)
-    capture = _fetch(asked, index, "index")
-    assert read_response(tmp_path / "asked" / name, capture.warc_offset).url == index
-    assert asked.crawler.stats.get_value("newscrawl/warc/responses") == 1
+    articles_only = _middleware(tmp_path / "articles", NEWSCRAWL_WARC_INDEX_PAGES=False)
+    assert _fetch(articles_only, index, "index") is None
+    assert _fetch(articles_only, rss, "rss") is None
+    capture = _fetch(articles_only, article, "article")
+    assert read_response(tmp_path / "articles" / name, capture.warc_offset).url == article
+    assert articles_only.crawler.stats.get_value("newscrawl/warc/responses") == 1
+
+
+def test_the_capture_middleware_is_off_when_disabled_or_replaying(tmp_path):
+    with pytest.raises(NotConfigured):
+        _middleware(tmp_path, NEWSCRAWL_WARC_ENABLED=False)
+    replaying = SimpleNamespace(settings=Settings(project_settings()), spider=SimpleNamespace(
+        plan=SimpleNamespace(replay=str(tmp_path))))
+    with pytest.raises(NotConfigured):
+        WarcCaptureMiddleware.from_crawler(replaying)
+    with pytest.raises(NotConfigured):
+        WarcReplayMiddleware.from_crawler(SimpleNamespace(settings=Settings(project_settings()),
+                                                          spider=SimpleNamespace(plan=SimpleNamespace(replay=None))))
 
 
 def test_store_articles_records_captures_and_fills_a_version_that_had_none(database):

@@ -111,6 +111,26 @@ def test_first_run_logs_no_error(first_run):
     assert log_errors(first_run) == []
 
 
+def test_no_telnet_console_or_remote_control_server_is_opened(first_run):
+    """Both would hand the process (and its database credentials) to whoever reaches the port."""
+    assert "Telnet" not in first_run.stderr
+    assert "Remote control" not in first_run.stderr
+    assert "Enabled extensions" in first_run.stderr
+    enabled = first_run.stderr.split("Enabled extensions:", 1)[1].split("]", 1)[0]
+    assert "TelnetConsole" not in enabled and "RemoteControl" not in enabled
+    assert "newscrawl.crawl_database.CrawlDatabase" in enabled
+
+
+def test_a_recorded_range_crawl_replays_out_of_the_box(first_run, replica, tmp_path):
+    """Everything the crawl fetched is archived by default, index pages included, so replaying it
+    with the same arguments stores the same articles and asks the network for nothing."""
+    replay = run_crawl(replica, tmp_path / "replay", *RANGE_ARGUMENTS, "-a", f"replay={first_run.workdir / 'warc'}")
+    assert replay.returncode == 0, replay.stderr[-3000:]
+    assert replay.requests == []
+    assert read_database(replay)["records"] == first_run.db["records"]
+    assert replay.summary()["outcome"] == "ok"
+
+
 def test_the_range_holds_what_the_scenario_needs(replica):
     """Guards the test itself: the roles and the busy day lie in the crawled range."""
     site = replica.site

@@ -1,0 +1,23 @@
+"""Crawlers for unit tests that carry newscrawl's own settings.
+
+Scrapy's ``get_crawler`` starts from Scrapy's defaults; newscrawl's components read their defaults
+from ``newscrawl/settings.py`` only (never an inline fallback), so unit tests build crawlers from
+the project's settings plus the overrides a test needs.
+"""
+
+from __future__ import annotations
+
+from scrapy.utils.test import get_crawler
+
+from newscrawl import settings as project_settings_module
+
+
+def project_settings(**overrides) -> dict:
+    values = {name: getattr(project_settings_module, name) for name in dir(project_settings_module) if name.isupper()}
+    values.update(overrides)
+    return values
+
+
+def project_crawler(spidercls, **overrides):
+    """A crawler with newscrawl's settings (its extensions built, so CrawlDatabase.of() works)."""
+    return get_crawler(spidercls, project_settings(**overrides))

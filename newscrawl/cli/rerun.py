@@ -33,6 +33,9 @@ def article_from_html(url: str, html: bytes, fetched_at: str) -> dict[str, Any]:
     extraction = extract(url, html, fetched_at=fetched_at)
     if extraction.kind != "article":
         raise NotUsable("not_an_article", f"the page is a {extraction.kind} page, not an article")
+    if extraction.cut_short:
+        # Only what precedes the point where the parser stopped could be read: never store part of an article.
+        raise NotUsable("too_deep", extraction.cut_short)
     if extraction.pages_in_nav > 1:
         raise NotUsable("multipage_part", f"one page of a {extraction.pages_in_nav}-page article (its ?single=1 "
                         "view holds the whole article)", skipped=True)

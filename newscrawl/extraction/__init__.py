@@ -15,7 +15,7 @@ from .. import urls
 from ..items import ARTICLE_FIELDS, ArticleItem
 from .layouts import FALLBACK, Layout, detect_layout
 from .loader import LIST_FIELDS, ArticleLoader
-from .page import Page, parse_html
+from .page import Page, parse_page
 from .processors import dates
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
 
@@ -32,21 +32,26 @@ class Extraction:
     layout: str | None = None
     warnings: list[str] = field(default_factory=list)
     pages_in_nav: int = 1  # highest page number the page's multi-page navigation links to
+    cut_short: str | None = None  # why the page could not be read whole (it is also in warnings)
 
 
 def extract(url: str, html: str | bytes, fetched_at: datetime | str | None = None) -> Extraction:
     """Extract one saved or fetched page. ``url`` is the URL it was requested with."""
-    return extract_selector(url, parse_html(url, html), fetched_at)
+    return _extract_page(parse_page(url, html), fetched_at)
 
 
 def extract_response(response, fetched_at: datetime | str | None = None) -> Extraction:
     """Extract a Scrapy response: its body parsed once, here, in the encoding Scrapy detected.
     The spider never touches ``response.selector`` of an article page, so nothing parses it twice."""
-    return extract_selector(response.url, parse_html(response.url, response.body, response.encoding), fetched_at)
+    return _extract_page(parse_page(response.url, response.body, response.encoding), fetched_at)
 
 
 def extract_selector(url: str, selector: Selector, fetched_at: datetime | str | None = None) -> Extraction:
-    page = Page(url, selector)
+    return _extract_page(Page(url, selector), fetched_at)
+
+
+def _extract_page(page: Page, fetched_at: datetime | str | None) -> Extraction:
+    url = page.url
     kind = _page_kind(url, page)
     if kind != "article":
         return Extraction(kind=kind)
@@ -64,6 +69,9 @@ def extract_selector(url: str, selector: Selector, fetched_at: datetime | str | 
     for name in ("headline", "body"):
         if not extraction.item.get(name):
             extraction.warnings.append(f"no {name} found")
+    if page.cut_short:
+        extraction.cut_short = page.cut_short
+        extraction.warnings.append(page.cut_short)
     return extraction
 
 

@@ -46,6 +46,9 @@ _VIDEO_LEAD_IN = re.compile(r"^(?:Simak(?: juga)? Video|Lihat(?: juga)? Video|Sa
 _BACA_JUGA = re.compile(r"^\s*Baca juga\s*:", re.IGNORECASE)
 _DATELINE_DASH = re.compile(r"^\s*[-\u2013\u2014]")
 
+# Events of the body walk: enter an element; leave an inline element; leave a block.
+_ENTER, _END_INLINE, _END_BLOCK = range(3)
+
 
 @dataclass
 class Body:
@@ -102,12 +105,23 @@ class _Walker:
                 self.result.paragraphs.append(text)
 
     # -- tree walk ------------------------------------------------------------------------
-    def visit_children(self, element) -> None:
-        self.add_text(element.text)
-        for child in element:
-            self.visit(child)
+    # An explicit stack instead of recursion: a page may nest elements as deep as the parser allows
+    # (libxml2 stops at 2048 levels), far past Python's recursion limit. Entering an element
+    # writes its text and pushes its end (tail, and the paragraph break of a block) above its
+    # children, so everything is written in document order exactly as a recursive walk would.
+    def walk(self, container) -> None:
+        self.add_text(container.text)
+        stack: list[tuple[int, object]] = [(_ENTER, child) for child in reversed(container)]
+        while stack:
+            event, element = stack.pop()
+            if event == _ENTER:
+                self.enter(element, stack)
+                continue
+            if event == _END_BLOCK:
+                self.flush()
+            self.add_text(element.tail)
 
-    def visit(self, element) -> None:
+    def enter(self, element, stack: list) -> None:
         if not isinstance(element.tag, str):  # comment or processing instruction
             marker = (element.text or "").strip().lower() if element.tag is etree.Comment else ""
             if marker == "s:parallaxindetail":
@@ -128,18 +142,21 @@ class _Walker:
             self.buffer.append(_BR)
         elif tag in _INLINE:
             self.check_dateline(element, tag)
-            self.visit_children(element)
-        elif tag == "section" and "multi-card" in classes:
-            self.result.page_sections += 1
-            self.block(element)
+            self.open(element, _END_INLINE, stack)
+            return
         else:
-            self.block(element)
+            if tag == "section" and "multi-card" in classes:
+                self.result.page_sections += 1
+            self.flush()  # a block starts a paragraph ...
+            self.open(element, _END_BLOCK, stack)  # ... and ends one (_END_BLOCK)
+            return
         self.add_text(element.tail)
 
-    def block(self, element) -> None:
-        self.flush()
-        self.visit_children(element)
-        self.flush()
+    def open(self, element, end: int, stack: list) -> None:
+        """Write the element's own text; its children come next, then its end."""
+        self.add_text(element.text)
+        stack.append((end, element))
+        stack.extend((_ENTER, child) for child in reversed(element))
 
     def is_noise_by_wording(self, element, tag: str) -> bool:
         if tag == "p" and element.find(".//a") is not None and _BACA_JUGA.match(_text_of(element)):
@@ -188,6 +205,6 @@ class _Walker:
 def extract_body(container, base_url: str) -> Body:
     """Paragraphs, dateline, editor initials and inline photos of a body container (lxml element)."""
     walker = _Walker(base_url)
-    walker.visit_children(container)
+    walker.walk(container)
     return walker.finish()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 
 from lxml import etree
@@ -15,19 +16,43 @@ _JSON_LD_ANYWHERE = etree.XPath('//script[@type="application/ld+json"]/text()')
 _CANONICAL_HREF = etree.XPath('.//link[@rel="canonical"]/@href')
 
 
+# libxml2 stops parsing at this nesting depth (2048 with huge_tree) and drops the rest of the page.
+_DEPTH_LIMIT = re.compile(r"Excessive depth in document: (\d+)")
+
+
 def parse_html(url: str, html: str | bytes, encoding: str = "utf-8") -> Selector:
+    """The page's selector (see parse_page)."""
+    return parse_page(url, html, encoding).selector
+
+
+def parse_page(url: str, html: str | bytes, encoding: str = "utf-8") -> Page:
     """Parse a page with lxml's plain HTML parser.
 
     The tree is libxml2's, exactly as parsel's default lxml.html parser builds it, but without
     lxml.html's Python element-class lookup, which runs for every element the extraction
     touches (about 7% of the extraction). parsel's create_root_node keeps its handling of NUL
-    bytes, empty documents and bytes the encoding cannot decode.
+    bytes, empty documents and bytes the encoding cannot decode. A page nested deeper than
+    libxml2 allows is read up to that point only, and the Page says so (``cut_short``).
     """
+    parsers: list[etree.HTMLParser] = []
+
+    def parser(**options) -> etree.HTMLParser:
+        made = etree.HTMLParser(**options)
+        parsers.append(made)  # the last one made parsed the tree; its error log says how it went
+        return made
+
     if isinstance(html, str):
-        root = create_root_node(html, etree.HTMLParser, base_url=url)
+        root = create_root_node(html, parser, base_url=url)
     else:
-        root = create_root_node("", etree.HTMLParser, base_url=url, body=html, encoding=encoding)
-    return Selector(root=root, type="html", base_url=url)
+        root = create_root_node("", parser, base_url=url, body=html, encoding=encoding)
+    page = Page(url, Selector(root=root, type="html", base_url=url))
+    if parsers:
+        for error in parsers[-1].error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+            depth = _DEPTH_LIMIT.match(error.message)
+            if depth:
+                page.cut_short = (f"the page nests elements more than {depth.group(1)} deep: the HTML parser "
+                                  "stops there, so the rest of the page is missing")
+    return page
 
 
 class Page:
@@ -40,6 +65,7 @@ class Page:
         head = self.root.find("head") if hasattr(self.root, "find") else None
         self._head = head if head is not None else self.root
         self._memo: dict = {}
+        self.cut_short: str | None = None  # why the parser did not read the whole page, if it did not
 
     def memo(self, key: str, compute):
         """Compute a lookup once per page (layouts ask for their anchor element more than once)."""

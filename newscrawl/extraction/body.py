@@ -46,8 +46,8 @@ _VIDEO_LEAD_IN = re.compile(r"^(?:Simak(?: juga)? Video|Lihat(?: juga)? Video|Sa
 _BACA_JUGA = re.compile(r"^\s*Baca juga\s*:", re.IGNORECASE)
 _DATELINE_DASH = re.compile(r"^\s*[-\u2013\u2014]")
 
-# Events of the body walk: enter an element; leave an inline element; leave a block.
-_ENTER, _END_INLINE, _END_BLOCK = range(3)
+# How the body walk ends an element: an inline one with its tail, a block with a paragraph break first.
+_END_INLINE, _END_BLOCK = range(2)
 
 
 @dataclass
@@ -106,20 +106,23 @@ class _Walker:
 
     # -- tree walk ------------------------------------------------------------------------
     # An explicit stack instead of recursion: a page may nest elements as deep as the parser allows
-    # (libxml2 stops at 2048 levels), far past Python's recursion limit. Entering an element
-    # writes its text and pushes its end (tail, and the paragraph break of a block) above its
-    # children, so everything is written in document order exactly as a recursive walk would.
+    # (libxml2 stops at 2048 levels), far past Python's recursion limit. Each open element is
+    # on the stack with the iterator of its children; once they are done its end is written
+    # (the paragraph break of a block, then its tail), in document order as a recursive walk would.
     def walk(self, container) -> None:
         self.add_text(container.text)
-        stack: list[tuple[int, object]] = [(_ENTER, child) for child in reversed(container)]
+        stack: list = [(None, container, iter(container))]
         while stack:
-            event, element = stack.pop()
-            if event == _ENTER:
-                self.enter(element, stack)
+            end, element, children = stack[-1]
+            child = next(children, None)
+            if child is not None:
+                self.enter(child, stack)
                 continue
-            if event == _END_BLOCK:
+            stack.pop()
+            if end == _END_BLOCK:
                 self.flush()
-            self.add_text(element.tail)
+            if end is not None:
+                self.add_text(element.tail)
 
     def enter(self, element, stack: list) -> None:
         if not isinstance(element.tag, str):  # comment or processing instruction
@@ -155,8 +158,7 @@ class _Walker:
     def open(self, element, end: int, stack: list) -> None:
         """Write the element's own text; its children come next, then its end."""
         self.add_text(element.text)
-        stack.append((end, element))
-        stack.extend((_ENTER, child) for child in reversed(element))
+        stack.append((end, element, iter(element)))
 
     def is_noise_by_wording(self, element, tag: str) -> bool:
         if tag == "p" and element.find(".//a") is not None and _BACA_JUGA.match(_text_of(element)):

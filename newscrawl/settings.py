@@ -28,6 +28,9 @@ NEWSCRAWL_WARC_GZIP_LEVEL = 6  # 1 (fastest) to 9 (smallest files, ~3x the time 
 # -- what to fetch ------------------------------------------------------------------------------
 NEWSCRAWL_REVISIT_HOURS = 48  # an already stored article younger than this is fetched again
 NEWSCRAWL_MAX_INDEX_PAGES = 100  # per day, a guard against a pagination loop
+# Pages of one multi-page article fetched at most (its navigation may claim any number): real
+# detik articles have a handful, and every page fetched is held in memory until the last one.
+NEWSCRAWL_MAX_ARTICLE_PAGES = 20
 
 # -- run checks: a run that fails one exits 1 and is recorded as failed ---------------------------
 NEWSCRAWL_MAX_ERROR_SHARE = 0.2  # pages that failed for good (404/410 articles aside) / pages tried

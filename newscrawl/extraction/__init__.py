@@ -23,6 +23,7 @@ NO_DATE_WARNING = "no parseable publication date"
 # Multi-page navigation: 2020s a.detail__anchor-numb in div.detail__long-nav / div.detail__multiple,
 # 2017-2019 div.mid_multi.
 _PAGE_NAV_CLASSES = ("detail__anchor-numb", "detail__long-nav", "detail__multiple", "mid_multi")
+_PAGE_NUMBER_DIGITS = 9  # longer "numbers" in the navigation are not page numbers (and int() may refuse them)
 
 
 @dataclass
@@ -158,7 +159,8 @@ def _pages_in_nav(page: Page) -> int:
     highest = 1
     for link in page.root.iter("a"):
         text = (link.text or "").strip()
-        if text.isdigit() and int(text) > highest and _in_page_nav(link):
+        # isdecimal, not isdigit: int() refuses digits such as "²"; and a page number is short.
+        if text.isdecimal() and len(text) <= _PAGE_NUMBER_DIGITS and int(text) > highest and _in_page_nav(link):
             highest = int(text)
     return highest
 

@@ -66,6 +66,7 @@ class DetikInetSpider(scrapy.Spider):
         spider.exports_dir = crawler.settings.get("NEWSCRAWL_EXPORTS_DIR")
         spider.revisit_window = timedelta(hours=crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS"))
         spider.max_index_pages = crawler.settings.getint("NEWSCRAWL_MAX_INDEX_PAGES")
+        spider.max_article_pages = crawler.settings.getint("NEWSCRAWL_MAX_ARTICLE_PAGES")
         return spider
 
     @property
@@ -191,22 +192,38 @@ class DetikInetSpider(scrapy.Spider):
         if response.meta.get(SINGLE_VIEW):
             if extraction.pages_in_nav > 1:
                 # The site ignored ?single=1: collect the pages one by one instead.
-                yield self.page_request(item["url"], 2, [item], extraction.pages_in_nav)
+                yield from self.collect_pages([item], extraction.pages_in_nav)
                 return
-            item["page_count"] = max(item["page_count"], expected_pages)
+            item["page_count"] = max(item["page_count"], min(expected_pages, self.max_article_pages))
+            if expected_pages > self.max_article_pages:
+                self.pages_capped(item["url"], expected_pages,
+                                  f"its ?single=1 view is read whole, page_count {item['page_count']}")
         elif previous_pages:
-            pages = [*previous_pages, item]
-            if len(pages) < expected_pages:
-                yield self.page_request(item["url"], len(pages) + 1, pages, expected_pages)
-                return
-            item = merge_pages(pages)
-            set_capture(item, capture_of(pages[0]))  # the page the merged item's fields come from
+            yield from self.collect_pages([*previous_pages, item], expected_pages)
+            return
         elif extraction.pages_in_nav > 1:
             yield scrapy.Request(detik_urls.single_view_url(item["url"]), callback=self.parse_article, errback=self.failed,
                                  meta={PAGE_KIND: "article", SINGLE_VIEW: True,
                                        EXPECTED_PAGES: extraction.pages_in_nav})
             return
         yield from self.emit(item)
+
+    def collect_pages(self, pages: list, expected_pages: int):
+        """The request for the next page of a multi-page article, or, once the pages its navigation
+        promised are in (at most NEWSCRAWL_MAX_ARTICLE_PAGES), the item merged from them."""
+        if len(pages) < min(expected_pages, self.max_article_pages):
+            yield self.page_request(pages[0]["url"], len(pages) + 1, pages, expected_pages)
+            return
+        if expected_pages > len(pages):
+            self.pages_capped(pages[0]["url"], expected_pages, f"the article is read from its first {len(pages)} pages")
+        item = merge_pages(pages)
+        set_capture(item, capture_of(pages[0]))  # the page the merged item's fields come from
+        yield from self.emit(item)
+
+    def pages_capped(self, url: str, claimed: int, outcome: str) -> None:
+        self.crawler.stats.inc_value("newscrawl/capped/article_pages")
+        self.logger.warning("%s: its page navigation claims %d pages, more than NEWSCRAWL_MAX_ARTICLE_PAGES (%d); %s",
+                            url, claimed, self.max_article_pages, outcome)
 
     def page_request(self, url: str, page: int, pages: list, expected_pages: int) -> scrapy.Request:
         return scrapy.Request(detik_urls.page_url(url, page), callback=self.parse_article, errback=self.failed,

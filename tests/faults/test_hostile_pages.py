@@ -1,19 +1,35 @@
-"""Pages nested far deeper than any real page: extraction never fails on depth (issue 11, item 5).
+"""Hostile pages: none fails the extraction, exhausts memory or keeps the crawl going (issue 11).
 
-libxml2 (lxml's parser, huge_tree on as parsel sets it) builds at most 2048 levels and stops
-reading a page there, so a page of 100,000 nested <div>s gives a tree 2048 deep that holds what
-came before the nesting. The body walk is iterative, so neither that depth nor any depth the
-parser builds can raise RecursionError (Python's limit is about 1,000 frames).
+* Nesting far deeper than any real page (item 5). libxml2 (lxml's parser, huge_tree on as parsel
+  sets it) builds at most 2048 levels and stops reading a page there, so a page of 100,000 nested
+  <div>s gives a tree 2048 deep that holds what came before the nesting. The body walk is
+  iterative, so no depth the parser builds can raise RecursionError (Python's limit is about
+  1,000 frames); what the parser could not read is said, never passed off as the whole page.
+* Bodies too large for a news page (item 6): gzip bombs and oversized bodies, served by a
+  hostile site on 127.0.0.1 to a real crawl, are counted too_large and the crawl stays small.
+* Page navigation claiming a million pages (item 8): followed up to NEWSCRAWL_MAX_ARTICLE_PAGES.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import sqlite3
 
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from newscrawl.archive import read_response
 from newscrawl.cli import main
 from newscrawl.extraction import extract
+from newscrawl.meta import EXPECTED_PAGES, PAGE_KIND, SINGLE_VIEW
+from newscrawl.spiders.detikinet import DetikInetSpider
 from newscrawl.storage import open_database
+from tests.archive.support import expected_item, page_bytes
 from tests.conftest import FETCHED_AT, PAGES, load_case
+from tests.faults.hostile import MIB, ORIGIN, HostileSite, Streamed, crawl, gzip_bomb, not_found, spaces
+from tests.replica.server import Answer
+from tests.support import project_crawler
 
 REAL_PAGE = "detikinet-2022-12-10-d-6453192"  # seven paragraphs in #detikdetailtext, initials fyk/fay
 CUT_SHORT = ("the page nests elements more than 2048 deep: the HTML parser stops there, "
@@ -121,3 +137,96 @@ def test_import_of_a_folder_with_a_deep_page_imports_the_good_pages_and_reports_
         stored = {record["article_id"]: record for record in database.iter_articles()}
     assert sorted(stored) == [4346915, 7347215]
     assert stored[4346915]["body"] == expected_whole["item"]["body"]
+
+
+# -- navigation that claims a million pages -----------------------------------------------------
+ENDLESS = expected_item("multipage-p1")["url"]
+ENDLESS_PATH = ENDLESS.removeprefix(ORIGIN)
+CLAIMED_PAGES = 1_000_000
+SERVED_PAGES = 200  # the hostile site answers /2 ... /200 (404 after), so a crawl without a cap ends too
+
+
+def endless_page(number: int) -> bytes:
+    """Page ``number`` of the article: page 1 of multipage-p1 with a paragraph naming the page, and
+    a navigation that links page 1,000,000 (the site ignores ?single=1)."""
+    html = page_bytes("multipage-p1").decode("utf-8")
+    last_link = html.index(">3</a>") + len(">3</a>")
+    html = (html[:last_link] + f'<a class="detail__anchor-numb" href="{ENDLESS}/{CLAIMED_PAGES}">{CLAIMED_PAGES}</a>'
+            + html[last_link:])
+    first_paragraph_end = html.index("</p>", html.index('id="detikdetailtext"')) + len("</p>")
+    html = html[:first_paragraph_end] + f"<p>Isi halaman {number}.</p>" + html[first_paragraph_end:]
+    return html.encode("utf-8")
+
+
+def endless_article(target: str) -> Answer:
+    path = target.split("?", 1)[0]
+    if path == ENDLESS_PATH:
+        return Answer(200, endless_page(1))
+    tail = path.removeprefix(ENDLESS_PATH + "/")
+    if tail.isdigit() and 2 <= int(tail) <= SERVED_PAGES:
+        return Answer(200, endless_page(int(tail)))
+    return not_found()
+
+
+def test_navigation_claiming_a_million_pages_is_followed_to_the_cap_and_the_article_stored(tmp_path):
+    with HostileSite({}, fallback=endless_article) as site:
+        run = crawl(site, tmp_path, f"urls={ENDLESS}")
+        gets = site.get_paths()
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    # Page 1, its ?single=1 view (the site answers page 1 again), then /2 ... /20, nothing more.
+    assert gets == ["/robots.txt", ENDLESS_PATH, f"{ENDLESS_PATH}?single=1",
+                    *(f"{ENDLESS_PATH}/{page}" for page in range(2, 21))]
+    assert (f"{ENDLESS}: its page navigation claims 1000000 pages, more than NEWSCRAWL_MAX_ARTICLE_PAGES (20); "
+            "the article is read from its first 20 pages") in run.stderr
+    assert "'newscrawl/capped/article_pages': 1" in run.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
+        (page_count, body), = connection.execute("SELECT page_count, body FROM articles").fetchall()
+        (warc_file, warc_offset), = connection.execute("SELECT warc_file, warc_offset FROM article_revisions").fetchall()
+    assert page_count == 20
+    assert re.findall(r"Isi halaman (\d+)\.", body) == [str(page) for page in range(1, 21)]
+    # Its capture is the page its fields come from: the ?single=1 answer.
+    assert read_response(tmp_path / warc_file, warc_offset).url == f"{ENDLESS}?single=1"
+
+
+def test_the_cap_is_a_setting(tmp_path):
+    with HostileSite({}, fallback=endless_article) as site:
+        run = crawl(site, tmp_path, f"urls={ENDLESS}", settings=("NEWSCRAWL_MAX_ARTICLE_PAGES=3",))
+        gets = site.get_paths()
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert gets[1:] == [ENDLESS_PATH, f"{ENDLESS_PATH}?single=1", f"{ENDLESS_PATH}/2", f"{ENDLESS_PATH}/3"]
+    with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
+        assert connection.execute("SELECT page_count FROM articles").fetchall() == [(3,)]
+
+
+def test_a_single_view_taken_whole_counts_at_most_the_cap_of_pages_a_navigation_claims(caplog):
+    crawler = project_crawler(DetikInetSpider)
+    spider = DetikInetSpider.from_crawler(crawler, urls=ENDLESS)
+    crawler.stats.open_spider()
+    url = f"{ENDLESS}?single=1"
+    request = Request(url, meta={PAGE_KIND: "article", SINGLE_VIEW: True, EXPECTED_PAGES: CLAIMED_PAGES})
+    response = HtmlResponse(url, body=page_bytes("multipage-single"), encoding="utf-8", request=request)
+
+    (item,) = spider.parse_article(response)
+
+    expected = expected_item("multipage-single")
+    assert item["body"] == expected["body"] and expected["page_count"] == 3
+    assert item["page_count"] == 20  # not 1,000,000
+    assert crawler.stats.get_value("newscrawl/capped/article_pages") == 1
+    assert (f"{ENDLESS}: its page navigation claims 1000000 pages, more than NEWSCRAWL_MAX_ARTICLE_PAGES (20); "
+            "its ?single=1 view is read whole, page_count 20") in caplog.text
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 5000])
+def test_page_numbers_that_are_no_page_numbers_do_not_break_the_extraction(number):
+    # "²" is a digit to str.isdigit() but not to int(); 5,000 digits are past int()'s limit.
+    expected, html = load_case(PAGES / "multipage-p1.json")
+    text = html.decode("utf-8")
+    last_link = text.index(">3</a>") + len(">3</a>")
+    page = text[:last_link] + f'<a class="detail__anchor-numb" href="{ENDLESS}/9">{number}</a>' + text[last_link:]
+
+    extraction = extract(expected["request_url"], page, fetched_at=FETCHED_AT)
+
+    assert extraction.pages_in_nav == 3
+    assert dict(extraction.item) == expected["item"]

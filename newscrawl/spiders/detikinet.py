@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from .. import urls as detik_urls
 from ..archive import capture_of, set_capture
@@ -94,6 +95,8 @@ class DetikInetSpider(scrapy.Spider):
         request = failure.request
         response = getattr(failure.value, "response", None)
         status = str(response.status) if response is not None else type(failure.value).__name__
+        if _too_large(failure.value):
+            status = "too_large"
         kind = request.meta.get(PAGE_KIND, "other")
         self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
         article_id = detik_urls.article_id(request.url)
@@ -240,6 +243,13 @@ class DetikInetSpider(scrapy.Spider):
                 stats.inc_value("newscrawl/skipped/outside_range")
                 return
         yield item
+
+
+def _too_large(error: BaseException) -> bool:
+    """DOWNLOAD_MAXSIZE at work: the download cut off (Scrapy cancels a download for nothing else),
+    or the body refused while it was decompressed (HttpCompressionMiddleware's IgnoreRequest)."""
+    return isinstance(error, DownloadCancelledError) or (
+        isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error))
 
 
 def _capture(response):

@@ -139,6 +139,51 @@ def test_import_of_a_folder_with_a_deep_page_imports_the_good_pages_and_reports_
     assert stored[4346915]["body"] == expected_whole["item"]["body"]
 
 
+# -- bodies too large for a news page -----------------------------------------------------------
+BOMB_PADDING = 80 * MIB  # decompressed size of each bomb (about 80 KB on the wire)
+OVERSIZED = 80 * MIB  # bodies sent as they are, with and without a Content-Length
+GOOD = "seed-2018-layout2017"
+BOMB_PATHS = [f"/cyberlife/d-900000{n}/bom-gzip-{n}" for n in range(1, 5)]
+UNDECLARED_PATH = "/cyberlife/d-9000005/tanpa-panjang"
+DECLARED_PATH = "/cyberlife/d-9000006/panjang-dinyatakan"
+
+
+@pytest.fixture(scope="module")
+def oversized_site():
+    bomb = gzip_bomb(page_bytes("noise-2020s"), BOMB_PADDING)
+    good_url = expected_item(GOOD)["url"]
+    routes = {path: (lambda target: Answer(200, bomb, headers={"Content-Encoding": "gzip"})) for path in BOMB_PATHS}
+    routes[UNDECLARED_PATH] = lambda target: Streamed(200, spaces(OVERSIZED))
+    routes[DECLARED_PATH] = lambda target: Streamed(200, spaces(OVERSIZED), length=OVERSIZED)
+    routes[good_url.removeprefix(ORIGIN)] = lambda target: Answer(200, page_bytes(GOOD))
+    with HostileSite(routes) as site:
+        site.bomb_size = len(bomb)
+        yield site
+
+
+def test_gzip_bombs_and_oversized_bodies_are_counted_too_large_and_the_crawl_stays_small(oversized_site, tmp_path):
+    paths = [*BOMB_PATHS, UNDECLARED_PATH, DECLARED_PATH]
+    urls = [ORIGIN + path for path in paths] + [expected_item(GOOD)["url"]]
+
+    run = crawl(oversized_site, tmp_path, f"urls={','.join(urls)}")
+
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert run.summary_line("errors by status") == "too_large 6"
+    assert run.summary_line("articles") == "new 1; dropped: none"
+    assert run.summary_line("outcome") == "failed (6 of 7 pages failed (limit 20%))"
+    for path in paths:
+        assert f"{ORIGIN}{path} failed: too_large" in run.stderr
+    # The good page is stored; nothing of the others.
+    with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
+        assert connection.execute("SELECT article_id FROM articles").fetchall() == [(4346915,)]
+    # The bodies sent as they are were cut off long before their end (the bombs are small on the wire).
+    assert oversized_site.streamed[UNDECLARED_PATH] < OVERSIZED
+    assert oversized_site.streamed[DECLARED_PATH] < OVERSIZED
+    # Four bombs of 80 MiB at once (CONCURRENT_REQUESTS_PER_DOMAIN 4) and two 80 MiB bodies: the
+    # crawl's memory stays that of a crawl (Scrapy's 1 GiB limit let each bomb be decoded and parsed).
+    assert run.peak_rss_mb < 300, run.peak_rss_mb
+
+
 # -- navigation that claims a million pages -----------------------------------------------------
 ENDLESS = expected_item("multipage-p1")["url"]
 ENDLESS_PATH = ENDLESS.removeprefix(ORIGIN)

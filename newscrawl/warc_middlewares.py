@@ -179,7 +179,8 @@ class WarcReplayMiddleware:
 
     def __init__(self, crawler, path: str) -> None:
         self.crawler = crawler
-        self.archive = ReplayArchive(path, crawler.settings.get("NEWSCRAWL_EXPORTS_DIR"))
+        self.archive = ReplayArchive(path, crawler.settings.get("NEWSCRAWL_EXPORTS_DIR"),
+                                     max_bytes=crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         logger.info("replaying from %s: %d responses in %d WARC files, nothing is fetched",
                     path, len(self.archive), len(self.archive.files))
 

@@ -1,7 +1,10 @@
-"""Reading responses back from WARC files, refusing anything damaged.
+"""Reading responses back from WARC files, refusing anything damaged or too large.
 
 A record is returned only whole: its payload must have the length the record declares and match
-its WARC digests when it has them, so a truncated file never yields half a page.
+its WARC digests when it has them, so a truncated file never yields half a page. Every read is
+bounded by ``max_bytes`` (the crawl's DOWNLOAD_MAXSIZE, passed in by the caller): a record whose
+payload, or whose body once its Content-Encoding is undone, is larger is refused as ``too_large``
+without ever being held whole, so a small record that expands to gigabytes costs no memory.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
+from newscrawl.archive.decoding import ENCODINGS, BodyTooLarge, UndecodableBody, decode
 from newscrawl.archive.writer import warc_date_iso
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -46,6 +50,7 @@ class ArchivedResponse:
     body: bytes  # transfer-decoded (de-chunked), still content-encoded, as the server sent it
     warc_file: Path
     offset: int
+    max_bytes: int  # the bound of the body once decoded too
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -56,16 +61,18 @@ class ArchivedResponse:
         return (self.header("Content-Type") or "").split(";", 1)[0].strip().lower()
 
     def decoded_body(self) -> bytes:
-        """The body with its Content-Encoding (gzip, deflate, br) undone."""
+        """The body with its Content-Encoding (gzip, deflate, br) undone, at most ``max_bytes``."""
         encoding = (self.header("Content-Encoding") or "").strip().lower()
         if not encoding or encoding == "identity":
             return self.body
-        if encoding not in BufferedReader.get_supported_decompressors():
+        if encoding not in ENCODINGS:
             raise UnreadableArchive("unknown_content_encoding", f"unsupported Content-Encoding {encoding!r}")
         try:
-            return BufferedReader(BytesIO(self.body), decomp_type=encoding).read()
-        except (zlib.error, OSError, ValueError) as error:
-            raise UnreadableArchive("bad_content_encoding", f"{encoding} body cannot be decoded: {error}") from None
+            return decode(self.body, encoding, self.max_bytes)
+        except BodyTooLarge as error:
+            raise UnreadableArchive("too_large", str(error)) from None
+        except UndecodableBody as error:
+            raise UnreadableArchive("bad_content_encoding", str(error)) from None
 
     def replay_headers(self) -> list[tuple[str, str]]:
         """The headers as a client should see them again: hop-by-hop ones dropped (the body is de-chunked)."""
@@ -84,10 +91,13 @@ def warc_files_in(path: str | os.PathLike[str]) -> list[Path]:
     return sorted(file for file in path.rglob("*") if file.is_file() and is_warc_name(file))
 
 
-def _payload(record, iterator) -> bytes:
-    """The record's HTTP payload, checked to be complete; de-chunked if sent chunked."""
+def _payload(record, max_bytes: int) -> bytes:
+    """The record's HTTP payload, checked to be complete and at most ``max_bytes``; de-chunked if
+    sent chunked. Past the bound nothing more is read (the iterator skips the rest of the record)."""
     stream = record.raw_stream
-    raw = stream.read()
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise UnreadableArchive("too_large", f"the archived body is larger than {max_bytes} bytes")
     if getattr(stream, "limit", 0) > 0:
         raise UnreadableArchive("truncated_record", f"record ends {stream.limit} bytes short of its declared length")
     if record.digest_checker.passed is False:
@@ -97,14 +107,14 @@ def _payload(record, iterator) -> bytes:
     return raw
 
 
-def _response(record, iterator, path: Path, offset: int) -> ArchivedResponse:
+def _response(record, path: Path, offset: int, max_bytes: int) -> ArchivedResponse:
     http = record.http_headers
     status_text = (http.statusline or "").split(" ", 1)
     try:
         status = int(status_text[0])
     except ValueError:
         raise UnreadableArchive("bad_status_line", f"status line {http.statusline!r}") from None
-    body = _payload(record, iterator)
+    body = _payload(record, max_bytes)
     headers = [(name, value) for name, value in http.headers]
     return ArchivedResponse(
         url=record.rec_headers.get_header("WARC-Target-URI") or "",
@@ -116,6 +126,7 @@ def _response(record, iterator, path: Path, offset: int) -> ArchivedResponse:
         body=body,
         warc_file=path,
         offset=offset,
+        max_bytes=max_bytes,
     )
 
 
@@ -126,8 +137,8 @@ def _iterator(handle) -> ArchiveIterator:
 _READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, OSError, ValueError)
 
 
-def read_response(path: str | os.PathLike[str], offset: int) -> ArchivedResponse:
-    """The response record that starts at ``offset`` of a WARC file."""
+def read_response(path: str | os.PathLike[str], offset: int, *, max_bytes: int) -> ArchivedResponse:
+    """The response record that starts at ``offset`` of a WARC file (its body at most ``max_bytes``)."""
     path = Path(path)
     try:
         with open(path, "rb") as handle:
@@ -138,7 +149,7 @@ def read_response(path: str | os.PathLike[str], offset: int) -> ArchivedResponse
                 raise UnreadableArchive("no_record", f"no record at offset {offset}")
             if record.rec_type != "response" or not record.http_headers:
                 raise UnreadableArchive("not_a_response", f"a {record.rec_type} record, not a response")
-            return _response(record, iterator, path, offset)
+            return _response(record, path, offset, max_bytes)
     except FileNotFoundError:
         raise UnreadableArchive("missing_file", f"no such file: {path}") from None
     except UnreadableArchive:
@@ -176,8 +187,9 @@ def index_responses(path: str | os.PathLike[str]) -> Iterator[tuple[str, int]]:
         raise UnreadableArchive("unreadable_file", _one_line(error)) from None
 
 
-def iter_responses(path: str | os.PathLike[str]) -> Iterator[ArchivedResponse | UnreadableArchive]:
+def iter_responses(path: str | os.PathLike[str], *, max_bytes: int) -> Iterator[ArchivedResponse | UnreadableArchive]:
     """Every response record of a WARC file, in file order; other record types are passed over.
+    Bodies are read up to ``max_bytes``: a larger one is yielded as an UnreadableArchive (``too_large``).
 
     A damaged record is yielded as an UnreadableArchive (with its offset in the message) and the
     file is read on; a file that is not a WARC, or that breaks off (truncated gzip), ends with one
@@ -197,7 +209,7 @@ def iter_responses(path: str | os.PathLike[str]) -> Iterator[ArchivedResponse | 
                     continue
                 offset = iterator.offset  # start of this record (get_record_offset would read it)
                 try:
-                    yield _response(record, iterator, path, offset)
+                    yield _response(record, path, offset, max_bytes)
                 except UnreadableArchive as error:
                     yield UnreadableArchive(error.reason, str(error), offset)
     except _READ_ERRORS as error:

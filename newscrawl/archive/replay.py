@@ -24,9 +24,10 @@ class ReplayArchive:
     as it was answered when the archive was made.
     """
 
-    def __init__(self, path: str | os.PathLike[str], exports_dir: str | os.PathLike[str] = "exports") -> None:
+    def __init__(self, path: str | os.PathLike[str], exports_dir: str | os.PathLike[str], *, max_bytes: int) -> None:
         self.files = warc_files_in(path)
         self.exports_dir = Path(exports_dir)
+        self.max_bytes = max_bytes  # of a body read back (the crawl's DOWNLOAD_MAXSIZE)
         self.locations: dict[str, list[tuple[Path, int]]] = defaultdict(list)
         for file in self.files:
             for url, offset in index_responses(file):
@@ -43,5 +44,5 @@ class ReplayArchive:
             return None
         file, offset = entries[min(self.served[key], len(entries) - 1)]
         self.served[key] += 1
-        archived = read_response(file, offset)
+        archived = read_response(file, offset, max_bytes=self.max_bytes)
         return archived, Capture(stored_name(file, self.exports_dir), offset, archived.fetched_at)

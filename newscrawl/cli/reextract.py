@@ -18,7 +18,7 @@ from newscrawl import urls as detik_urls
 from newscrawl.archive import Capture, UnreadableArchive, read_response
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.progress import progress
-from newscrawl.cli.rerun import NotUsable, article_from_response, changed_fields
+from newscrawl.cli.rerun import MAX_BODY_BYTES, NotUsable, article_from_response, changed_fields
 from newscrawl.storage import Database
 
 BATCH_SIZE = 200
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:
-    archived = read_response(capture.path(exports_dir), capture.warc_offset)
+    archived = read_response(capture.path(exports_dir), capture.warc_offset, max_bytes=MAX_BODY_BYTES)
     if detik_urls.article_id(archived.url) != record["article_id"]:
         raise NotUsable("capture_of_another_page", f"the record at that offset is {archived.url}")
     return article_from_response(archived)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from newscrawl import settings
 from newscrawl import urls as detik_urls
 from newscrawl.archive import ArchivedResponse, UnreadableArchive
 from newscrawl.extraction import extract
 from newscrawl.storage import ARTICLE_FIELDS, InvalidRecord, normalise_record
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# An archived body (as stored, and once its Content-Encoding is undone) and a saved page are read
+# up to the crawl's DOWNLOAD_MAXSIZE and no further: what the crawl would not take is too_large here.
+MAX_BODY_BYTES = settings.DOWNLOAD_MAXSIZE
 
 
 class NotUsable(Exception):

@@ -16,7 +16,7 @@ from pathlib import Path
 from newscrawl.archive import ArchivedResponse, UnreadableArchive, iter_responses
 from newscrawl.archive.capture import stored_name
 from newscrawl.archive.reader import is_warc_name
-from newscrawl.cli.rerun import url_kind
+from newscrawl.cli.rerun import MAX_BODY_BYTES, url_kind
 
 HTML_SUFFIXES = (".html", ".htm")
 _CANONICAL = re.compile(rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>", re.IGNORECASE)
@@ -64,7 +64,7 @@ def read_inputs(paths: list[Path], exports_dir: Path) -> Iterator[Page | Passed]
 
 def _warc_pages(file: Path, exports_dir: Path) -> Iterator[Page | Passed]:
     name = stored_name(file, exports_dir)
-    for found in iter_responses(file):
+    for found in iter_responses(file, max_bytes=MAX_BODY_BYTES):
         if isinstance(found, UnreadableArchive):
             where = str(file) if found.offset is None else f"{file}@{found.offset}"
             yield Passed(where, found.reason, str(found), skipped=False)
@@ -80,7 +80,10 @@ def _warc_pages(file: Path, exports_dir: Path) -> Iterator[Page | Passed]:
 def _saved_page(file: Path) -> Page | Passed:
     where = str(file)
     try:
-        html = file.read_bytes()
+        with open(file, "rb") as handle:
+            html = handle.read(MAX_BODY_BYTES + 1)
+        if len(html) > MAX_BODY_BYTES:
+            return Passed(where, "too_large", f"the page is larger than {MAX_BODY_BYTES} bytes", skipped=False)
         url = _sidecar_url(file) or _canonical_url(html)
         fetched_at = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat()
     except (OSError, UnicodeDecodeError) as error:

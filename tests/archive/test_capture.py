@@ -11,6 +11,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.archive import read_response
+from newscrawl.settings import DOWNLOAD_MAXSIZE
 from tests.archive.support import CRAWLED_URLS, EXPECTED_FIXTURE, SERVED, crawl, expected_item, page_bytes
 
 WARCIO = [sys.executable, "-c", "import sys; from warcio.cli import main; sys.exit(main())"]
@@ -110,7 +111,7 @@ def test_every_revision_points_at_the_response_it_was_extracted_from(recorded):
     for article_id, url, revision, reason, warc_file, warc_offset, fetched_at in rows:
         assert (revision, reason) == (1, "crawl")
         assert warc_file.startswith("warc/detikinet-") and not Path(warc_file).is_absolute()
-        archived = read_response(out / warc_file, warc_offset)
+        archived = read_response(out / warc_file, warc_offset, max_bytes=DOWNLOAD_MAXSIZE)
         expected = expected_item(EXPECTED_FIXTURE[article_id])
         assert archived.status == 200
         assert archived.fetched_at == fetched_at  # the item's fetch time is the record's WARC-Date

@@ -130,8 +130,9 @@ def test_import_stores_exactly_the_detikinet_articles_and_reports_the_junk(tmp_p
     for article_id, reason, warc_file, warc_offset in rows["captures"]:
         assert (reason, warc_file) == ("import", mixed)
         from newscrawl.archive import read_response
+        from newscrawl.settings import DOWNLOAD_MAXSIZE
 
-        assert read_response(warc_file, warc_offset).url == _request_url(
+        assert read_response(warc_file, warc_offset, max_bytes=DOWNLOAD_MAXSIZE).url == _request_url(
             next(name for name in ARTICLES if expected_item(name)["article_id"] == article_id))
 
     # The same input again: nothing is added.

@@ -23,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.archive import Exchange, WarcFiles, iter_responses, read_response
 from newscrawl.meta import CAPTURE
+from newscrawl.settings import DOWNLOAD_MAXSIZE
 from newscrawl.warc_middlewares import BadSetting, WarcCaptureMiddleware, WarcReplayMiddleware
 from tests.archive.support import ROOT, page_bytes
 from tests.support import project_settings
@@ -42,7 +43,7 @@ def test_every_finished_record_is_readable_after_the_writer_is_killed(tmp_path):
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True)
     assert killed.returncode == -9
     (path,) = tmp_path.glob("*.warc.gz")
-    found = list(iter_responses(path))
+    found = list(iter_responses(path, max_bytes=DOWNLOAD_MAXSIZE))
     assert [(response.url, response.body) for response in found] == [
         (f"https://inet.detik.com/cyberlife/d-{n + 1}/a", b"<p>%d</p>" % n) for n in range(3)
     ]
@@ -159,14 +160,14 @@ def test_everything_fetched_is_archived_by_default_index_pages_can_be_left_out(t
     for url, kind in ((index, "index"), (rss, "rss"), (article, "article"), ("https://inet.detik.com/robots.txt", None)):
         capture = _fetch(default, url, kind)
         assert capture.warc_file == name
-        assert read_response(tmp_path / "default" / name, capture.warc_offset).url == url
+        assert read_response(tmp_path / "default" / name, capture.warc_offset, max_bytes=DOWNLOAD_MAXSIZE).url == url
     assert default.crawler.stats.get_value("newscrawl/warc/responses") == 4
 
     articles_only = _middleware(tmp_path / "articles", NEWSCRAWL_WARC_INDEX_PAGES=False)
     assert _fetch(articles_only, index, "index") is None
     assert _fetch(articles_only, rss, "rss") is None
     capture = _fetch(articles_only, article, "article")
-    assert read_response(tmp_path / "articles" / name, capture.warc_offset).url == article
+    assert read_response(tmp_path / "articles" / name, capture.warc_offset, max_bytes=DOWNLOAD_MAXSIZE).url == article
     assert articles_only.crawler.stats.get_value("newscrawl/warc/responses") == 1
 
 

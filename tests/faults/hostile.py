@@ -20,6 +20,8 @@ import sys
 import tempfile
 import threading
 import zlib
+
+import brotli
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
@@ -59,16 +61,26 @@ def spaces(total: int, chunk: int = MIB) -> Callable[[], Iterator[bytes]]:
     return chunks
 
 
-def gzip_bomb(page: bytes, padding: int, marker: bytes = b"<body") -> bytes:
-    """``page`` with ``padding`` spaces after ``marker``, gzipped: about a thousandth of its size on
-    the wire, a whole valid page once decompressed."""
+def bomb(page: bytes, padding: int, encoding: str = "gzip", marker: bytes = b"<body") -> bytes:
+    """``page`` with ``padding`` spaces after ``marker``, in a Content-Encoding (gzip, deflate or
+    br): a thousandth of its size on the wire or less, a whole valid page once decoded."""
     start = page.index(marker)
-    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-    parts = [compressor.compress(page[:start])]
+    if encoding == "br":
+        compressor = brotli.Compressor(quality=5)
+        compress, finish = compressor.process, compressor.finish
+    else:
+        wbits = zlib.MAX_WBITS | 16 if encoding == "gzip" else zlib.MAX_WBITS  # deflate: zlib-wrapped
+        compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        compress, finish = compressor.compress, compressor.flush
+    parts = [compress(page[:start])]
     block = b" " * MIB
-    parts.extend(compressor.compress(block) for _ in range(padding // MIB))
-    parts += [compressor.compress(page[start:]), compressor.flush()]
+    parts.extend(compress(block) for _ in range(padding // MIB))
+    parts += [compress(page[start:]), finish()]
     return b"".join(parts)
+
+
+def gzip_bomb(page: bytes, padding: int) -> bytes:
+    return bomb(page, padding, "gzip")
 
 
 def not_found() -> Answer:

@@ -130,8 +130,46 @@ def _response(record, path: Path, offset: int, max_bytes: int) -> ArchivedRespon
     )
 
 
-def _iterator(handle) -> ArchiveIterator:
-    return ArchiveIterator(handle, check_digests=True, ensure_http_headers=True)
+# A record's header block (its WARC headers, or its HTTP headers): a few KB in practice.
+MAX_HEADER_BYTES = 1024 * 1024
+
+
+class _BoundedHeaderLines:
+    """A WARC iterator's reader whose lines are bounded. warcio reads header lines with readline(),
+    which holds a line of any length, and a gzip member of kilobytes can hold a header line of
+    gigabytes. Lines in a row may add up to MAX_HEADER_BYTES: a blank line (the end of a header
+    block) or reading a payload starts the count again."""
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+        self._left = MAX_HEADER_BYTES
+
+    def readline(self, length: int | None = None) -> bytes:
+        limit = self._left + 1 if length is None else min(length, self._left + 1)
+        line = self._reader.readline(limit)
+        self._left -= len(line)
+        if self._left < 0:
+            raise UnreadableArchive("too_large", f"a record's headers run past {MAX_HEADER_BYTES} bytes")
+        if not line.strip():
+            self._left = MAX_HEADER_BYTES
+        return line
+
+    def read(self, length: int | None = None) -> bytes:
+        self._left = MAX_HEADER_BYTES
+        return self._reader.read(length)
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
+
+
+def _iterator(handle, **options) -> ArchiveIterator:
+    iterator = ArchiveIterator(handle, **options)
+    iterator.reader = _BoundedHeaderLines(iterator.reader)  # before the first record is read
+    return iterator
+
+
+def _checked_iterator(handle) -> ArchiveIterator:
+    return _iterator(handle, check_digests=True, ensure_http_headers=True)
 
 
 _READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, OSError, ValueError)
@@ -143,7 +181,7 @@ def read_response(path: str | os.PathLike[str], offset: int, *, max_bytes: int) 
     try:
         with open(path, "rb") as handle:
             handle.seek(offset)
-            iterator = _iterator(handle)
+            iterator = _checked_iterator(handle)
             record = next(iter(iterator), None)
             if record is None:
                 raise UnreadableArchive("no_record", f"no record at offset {offset}")
@@ -179,7 +217,7 @@ def index_responses(path: str | os.PathLike[str]) -> Iterator[tuple[str, int]]:
         with open(path, "rb") as handle:
             if not looks_like_warc(handle):
                 raise UnreadableArchive("not_a_warc", "not a WARC file")
-            iterator = ArchiveIterator(handle)
+            iterator = _iterator(handle)
             for record in iterator:
                 if record.rec_type == "response":
                     yield record.rec_headers.get_header("WARC-Target-URI") or "", iterator.offset
@@ -202,7 +240,7 @@ def iter_responses(path: str | os.PathLike[str], *, max_bytes: int) -> Iterator[
             if not looks_like_warc(handle):
                 yield UnreadableArchive("not_a_warc", "not a WARC file")
                 return
-            iterator = _iterator(handle)
+            iterator = _checked_iterator(handle)
             for record in iterator:
                 records += 1
                 if record.rec_type != "response" or not record.http_headers:
@@ -212,6 +250,8 @@ def iter_responses(path: str | os.PathLike[str], *, max_bytes: int) -> Iterator[
                     yield _response(record, path, offset, max_bytes)
                 except UnreadableArchive as error:
                     yield UnreadableArchive(error.reason, str(error), offset)
+    except UnreadableArchive as error:  # headers too long: the records after them cannot be found
+        yield UnreadableArchive(error.reason, f"{error}; the rest of the file is not read", iterator.offset)
     except _READ_ERRORS as error:
         reason = "truncated_file" if records else "unreadable_file"
         yield UnreadableArchive(reason, _one_line(error))

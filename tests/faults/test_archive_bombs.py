@@ -4,7 +4,8 @@ up to the crawl's DOWNLOAD_MAXSIZE, count them too_large and go on with the rest
 
 The WARC holds, between good article records, a gzip, a deflate and a br body of a few hundred
 bytes to a few hundred kilobytes that decode to 100 MiB to 512 MiB, and a record of 100 MiB
-that its WARC gzip member shrinks to 100 KB. Both commands run as subprocesses, and their peak
+that its WARC gzip member shrinks to 100 KB; a second WARC starts with a record whose HTTP
+header line is 100 MiB long. Both commands run as subprocesses, and their peak
 RSS is read from the kernel's accounting of each one (tests/faults/hostile.py run_measured).
 """
 
@@ -37,21 +38,38 @@ def _url(name: str) -> str:
     return expected_item(name)["url"]
 
 
-def _huge_record(handle, url: str, size: int) -> None:
-    """A response record of ``size`` bytes of page and spaces, written as one gzip member a MiB at a
-    time (warcio's writer would hold the payload to digest it)."""
+def _huge_record(handle, url: str, size: int, header_line: bool = False) -> None:
+    """A response record of a page and ``size`` bytes of spaces, after its HTTP headers (or, with
+    ``header_line``, in one of them), written as one gzip member a MiB at a time (warcio's
+    writer would hold the whole record to digest it)."""
     page = page_bytes(A)
-    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: %d\r\n\r\n" % size
+    start = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\n"
+    if header_line:
+        start, end = start + b"X-Padding: ", b"\r\n\r\n" + page
+    else:
+        start, end = start + b"Content-Length: %d\r\n\r\n" % (len(page) + size) + page, b""
+    length = len(start) + size + len(end)
     warc = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
             f"WARC-Date: {WARC_DATE}\r\nWARC-Target-URI: {url}\r\n"
-            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http) + size}\r\n\r\n").encode()
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {length}\r\n\r\n").encode()
     member = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-    handle.write(member.compress(warc) + member.compress(http) + member.compress(page))
-    block, left = b" " * MIB, size - len(page)
-    while left:
-        handle.write(member.compress(block[:left]))
-        left -= min(left, MIB)
-    handle.write(member.compress(b"\r\n\r\n") + member.flush())
+    handle.write(member.compress(warc) + member.compress(start))
+    block = (b"a" if header_line else b" ") * MIB
+    for _ in range(size // MIB):
+        handle.write(member.compress(block))
+    handle.write(member.compress(end + b"\r\n\r\n") + member.flush())
+
+
+@pytest.fixture(scope="module")
+def header_bomb(tmp_path_factory) -> Path:
+    """A WARC whose first record has a 100 MiB header line, and a good record after it."""
+    path = tmp_path_factory.mktemp("headers") / "headers.warc.gz"
+    with open(path, "wb") as handle:
+        _huge_record(handle, _url(C), HUGE, header_line=True)
+        writer = WARCWriter(handle, gzip=True)
+        writer.write_record(response_record(writer, _url(C), page_bytes(C), [HTML], date=WARC_DATE))
+    assert path.stat().st_size < 1 * MIB
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -87,23 +105,25 @@ def _cli(*arguments: str):
     return run_measured([*CLI, *arguments], env, timeout=120)
 
 
-def test_import_counts_the_bombs_too_large_and_imports_the_rest_in_little_memory(bombs, tmp_path):
+def test_import_counts_the_bombs_too_large_and_imports_the_rest_in_little_memory(bombs, header_bomb, tmp_path):
     warc, offsets = bombs
     saved = tmp_path / "saved"
     saved.mkdir()
     (saved / "besar.html").write_bytes(page_bytes(C) + b" " * DOWNLOAD_MAXSIZE)  # a saved page past the bound
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
 
-    run = _cli("import", "--database-url", url, str(warc), str(saved))
+    run = _cli("import", "--database-url", url, str(header_bomb), str(warc), str(saved))
 
     assert run.returncode == 1, run.stderr
     assert run.stdout.splitlines() == [
         "imported 3 articles: 3 new, 0 changed, 0 unchanged",
         "skipped 0 (not detikInet articles): none",
-        "bad input 5: too_large 5",
+        "bad input 6: too_large 6",
     ]
     limit = DOWNLOAD_MAXSIZE
     assert run.stderr.splitlines() == [
+        # The record after the long header line cannot be found: its file is given up, the others read.
+        f"{header_bomb}@0: too_large: a record's headers run past 1048576 bytes; the rest of the file is not read",
         f"{warc}@{offsets[1]}: too_large: the gzip body decodes to more than {limit} bytes",
         f"{warc}@{offsets[2]}: too_large: the deflate body decodes to more than {limit} bytes",
         f"{warc}@{offsets[3]}: too_large: the br body decodes to more than {limit} bytes",

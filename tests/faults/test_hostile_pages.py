@@ -140,6 +140,30 @@ def test_import_of_a_folder_with_a_deep_page_imports_the_good_pages_and_reports_
     assert stored[4346915]["body"] == expected_whole["item"]["body"]
 
 
+
+def test_a_crawl_stores_deep_pages_and_says_which_one_the_parser_cut_short(tmp_path):
+    expected, cut_short_page = with_nesting_after_paragraph(3, nested(100_000))
+    _, whole_page = load_case(PAGES / "noise-2020s.json")
+    noise = expected_item("noise-2020s")
+    routes = {
+        expected["item"]["url"].removeprefix(ORIGIN): lambda target: Answer(200, cut_short_page.encode("utf-8")),
+        noise["url"].removeprefix(ORIGIN): lambda target: Answer(
+            200, whole_page.replace(b"</h1>", b"</h1>" + nested(1_500).encode(), 1)),
+    }
+    with HostileSite(routes) as site:
+        run = crawl(site, tmp_path, f"urls={expected['item']['url']},{noise['url']}")
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.summary_line("articles") == "new 2; dropped: none"
+    assert f"{expected['item']['url']}: {CUT_SHORT}" in run.stderr
+    assert "'newscrawl/extraction_warnings': 1" in run.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
+        bodies = dict(connection.execute("SELECT article_id, body FROM articles").fetchall())
+    assert bodies == {
+        expected["item"]["article_id"]: "\n\n".join(expected["item"]["body"].split("\n\n")[:3]),
+        noise["article_id"]: noise["body"],
+    }
+
 # -- bodies too large for a news page -----------------------------------------------------------
 BOMB_PADDING = 80 * MIB  # decompressed size of each bomb (about 80 KB on the wire)
 OVERSIZED = 80 * MIB  # bodies sent as they are, with and without a Content-Length

@@ -67,6 +67,22 @@ def test_validate_drops_items_without_required_fields_and_counts_why(crawler, ar
     assert stats["newscrawl/articles_undated"] == 1
 
 
+def test_validate_applies_the_schemas_own_validation_and_cleaning(crawler, article):
+    """What the store would refuse is dropped here with its reason and URL; what it would clean is
+    cleaned here, so the feed export and the database see the same text."""
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    with pytest.raises(DropItem) as dropped:
+        pipeline.process_item(changed(article, page_count=2**40))
+    assert str(dropped.value) == (f"invalid record: {article['url']}: page_count must be between 0 and 2147483647, "
+                                  "got 1099511627776")
+
+    cleaned = pipeline.process_item(changed(article, headline="Bos\x00 Kripto", tags=["kripto\x07"]))
+    assert (cleaned["headline"], cleaned["tags"]) == ("Bos Kripto", ["kripto"])
+    partial = ArticleItem(url=article["url"], article_id=1, headline="H", body="B")
+    assert set(pipeline.process_item(partial)) == {"url", "article_id", "headline", "body"}  # absent stays absent
+    assert crawler.stats.get_value("newscrawl/dropped/invalid_record") == 1
+
+
 def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_path):
     store, dedupe = open_pipelines(crawler)
     other = changed(article, article_id=6453193, url=article["url"] + "-lain")

@@ -89,7 +89,7 @@ class Relay:
                 if self._closed:
                     client.close()
                     return
-                refuse = self._cut
+                refuse, generation = self._cut, self.cuts
                 if refuse:
                     self.refused += 1
                     if self._restore_after is not None and self.refused >= self._restore_after:
@@ -105,8 +105,15 @@ class Relay:
                 continue
             server.settimeout(None)
             with self._state:
-                self._open.update((client, server))
-                self.accepted += 1
+                # A cut while the upstream connection was being made closes this one too.
+                cut_meanwhile = self.cuts != generation
+                if not cut_meanwhile:
+                    self._open.update((client, server))
+                    self.accepted += 1
+            if cut_meanwhile:
+                _abort(client)
+                _abort(server)
+                continue
             for source, target in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, target), name="relay-pipe", daemon=True).start()
 

@@ -16,6 +16,12 @@ COMMANDS_MODULE = "newscrawl.commands"
 NEWSCRAWL_DATABASE_URL = "sqlite:///exports/newscrawl.sqlite3"
 NEWSCRAWL_EXPORTS_DIR = "exports"
 NEWSCRAWL_STORE_BATCH_SIZE = 50  # articles written per database transaction
+# A database outage (unreachable, connection lost, disk full) shorter than this many seconds is ridden
+# out: the crawl pauses and retries, waiting RETRY_BASE seconds, doubled up to RETRY_MAX; a longer
+# one stops the run (exit 1) with advice on storing what it fetched.
+NEWSCRAWL_DATABASE_OUTAGE_LIMIT = 300
+NEWSCRAWL_DATABASE_RETRY_BASE = 1.0
+NEWSCRAWL_DATABASE_RETRY_MAX = 30.0
 
 # -- the WARC archive ---------------------------------------------------------------------------
 # Every article response (and robots.txt) as received, in <exports>/warc/<spider>-<run start>-<n>.warc.gz.

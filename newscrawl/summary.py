@@ -11,7 +11,7 @@ Stats keys written by the spider and pipelines:
   newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone
   newscrawl/coverage/<field>         items with that field filled; newscrawl/coverage/items = items seen
   newscrawl/warc/write_failed        writing the WARC archive failed
-  newscrawl/store_failed             writing to the database failed
+  newscrawl/store_failed             articles fetched and not stored: the database was unavailable
 
 A failed check marks the run failed (exit code 1), with its figures in the log, the stats and
 the run's crawl_runs row. The checks are small and exact, so they live here rather than in a
@@ -171,6 +171,9 @@ def summarize(
 
     if stats.get(f"{PREFIX}warc/write_failed"):
         checks.append(Check("warc_written", False, message="writing the WARC archive failed; later responses were not archived"))
-    if stats.get(f"{PREFIX}store_failed"):
-        checks.append(Check("stored", False, message="storing to the database failed; the run's JSON lines file has the items"))
+    not_stored = stats.get(f"{PREFIX}store_failed")
+    if not_stored:
+        checks.append(Check("stored", False, not_stored, 0,
+                            f"{not_stored} fetched articles not stored: the database was unavailable "
+                            "(the log says how to store them)"))
     return summary

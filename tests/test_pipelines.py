@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 import pytest
@@ -32,6 +33,11 @@ def crawler(tmp_path, monkeypatch):
     crawler.spider = crawler._create_spider(since="2022-12-10", until="2022-12-10")
     crawler.stats.open_spider()
     return crawler
+
+
+def call(coroutine):
+    """Run a pipeline's async method to its end, as Scrapy's asyncio reactor would."""
+    return asyncio.run(coroutine)
 
 
 def open_pipelines(crawler):
@@ -67,19 +73,35 @@ def test_validate_drops_items_without_required_fields_and_counts_why(crawler, ar
     assert stats["newscrawl/articles_undated"] == 1
 
 
+def test_validate_applies_the_schemas_own_validation_and_cleaning(crawler, article):
+    """What the store would refuse is dropped here with its reason and URL; what it would clean is
+    cleaned here, so the feed export and the database see the same text."""
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    with pytest.raises(DropItem) as dropped:
+        pipeline.process_item(changed(article, page_count=2**40))
+    assert str(dropped.value) == (f"invalid record: {article['url']}: page_count must be between 0 and 2147483647, "
+                                  "got 1099511627776")
+
+    cleaned = pipeline.process_item(changed(article, headline="Bos\x00 Kripto", tags=["kripto\x07"]))
+    assert (cleaned["headline"], cleaned["tags"]) == ("Bos Kripto", ["kripto"])
+    partial = ArticleItem(url=article["url"], article_id=1, headline="H", body="B")
+    assert set(pipeline.process_item(partial)) == {"url", "article_id", "headline", "body"}  # absent stays absent
+    assert crawler.stats.get_value("newscrawl/dropped/invalid_record") == 1
+
+
 def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_path):
     store, dedupe = open_pipelines(crawler)
     other = changed(article, article_id=6453193, url=article["url"] + "-lain")
     third = changed(article, article_id=6453194, url=article["url"] + "-ketiga")
     for item in (article, other):
-        store.process_item(dedupe.process_item(item))
+        call(store.process_item(call(dedupe.process_item(item))))
     # Two items = one batch of NEWSCRAWL_STORE_BATCH_SIZE: written already, before close.
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
         assert db.count_articles() == 2
     with pytest.raises(DropItem, match="already scraped in this run"):
-        dedupe.process_item(article)
-    store.process_item(dedupe.process_item(third))
-    store.close_spider()
+        call(dedupe.process_item(article))
+    call(store.process_item(call(dedupe.process_item(third))))
+    call(store.close_spider())
     assert crawler.stats.get_value("newscrawl/articles/new") == 3
     assert crawler.stats.get_value("newscrawl/dropped/duplicate_in_run") == 1
 
@@ -88,10 +110,10 @@ def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_pat
     next_run(crawler)
     store, dedupe = open_pipelines(crawler)
     with pytest.raises(DropItem, match="unchanged"):
-        dedupe.process_item(changed(other, fetched_at="2026-11-29T03:00:00+00:00"))
+        call(dedupe.process_item(changed(other, fetched_at="2026-11-29T03:00:00+00:00")))
     edited = changed(article, body=article["body"] + "\n\nKoreksi: angka properti diperbarui.")
-    store.process_item(dedupe.process_item(edited))
-    store.close_spider()
+    call(store.process_item(call(dedupe.process_item(edited))))
+    call(store.close_spider())
 
     assert crawler.stats.get_value("newscrawl/articles/unchanged") == 1
     assert crawler.stats.get_value("newscrawl/articles/changed") == 1
@@ -104,8 +126,8 @@ def test_store_batches_and_dedupe_skips_what_is_stored(crawler, article, tmp_pat
 
 def test_dedupe_asks_nothing_about_articles_the_index_lookup_found_unstored(crawler, article, tmp_path):
     store, dedupe = open_pipelines(crawler)
-    store.process_item(dedupe.process_item(article))
-    store.close_spider()
+    call(store.process_item(call(dedupe.process_item(article))))
+    call(store.close_spider())
 
     crawler.stats.set_value("newscrawl/articles/new", 0)
     next_run(crawler)
@@ -124,10 +146,10 @@ def test_dedupe_asks_nothing_about_articles_the_index_lookup_found_unstored(craw
         assert other.store_articles([racing], reason="crawl") == ["new"]
 
     for item in (fresh, racing, unlisted):
-        store.process_item(dedupe.process_item(item))
+        call(store.process_item(call(dedupe.process_item(item))))
     with pytest.raises(DropItem, match="unchanged"):  # stored and young: fetched again, still compared
-        dedupe.process_item(changed(article, fetched_at="2026-11-29T03:00:00+00:00"))
-    store.close_spider()
+        call(dedupe.process_item(changed(article, fetched_at="2026-11-29T03:00:00+00:00")))
+    call(store.close_spider())
 
     assert asked == [[6453195], [6453192]]
     assert crawler.stats.get_value("newscrawl/articles/new") == 2
@@ -144,8 +166,8 @@ def test_the_run_is_recorded_once_the_engine_has_stopped(crawler, article, tmp_p
     crawler.stats.inc_value("newscrawl/pages/index")
     crawler.stats.inc_value("newscrawl/pages/article")
     crawler.stats.set_value("newscrawl/index/articles/2022-12-10", 12)
-    store.process_item(article)
-    store.close_spider()
+    call(store.process_item(article))
+    call(store.close_spider())
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
         assert [run["outcome"] for run in db.stats().last_runs] == [None]  # still running
     crawler.stats.set_value("finish_reason", "finished")  # as Scrapy's CoreStats does at spider_closed
@@ -166,8 +188,8 @@ def test_a_run_that_ended_early_is_recorded_failed(crawler, article, tmp_path):
     store.open_spider()
     crawler.stats.inc_value("newscrawl/pages/index")
     crawler.stats.set_value("newscrawl/index/articles/2022-12-10", 12)
-    store.process_item(article)
-    store.close_spider()
+    call(store.process_item(article))
+    call(store.close_spider())
     crawler.stats.set_value("finish_reason", "closespider_pagecount")
     crawler.get_extension(RunSummary).engine_stopped()
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
@@ -183,9 +205,9 @@ def test_a_conflicting_record_is_refused_without_losing_its_batch(crawler, artic
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
     # Same URL under another article id: the database's unique url refuses it.
-    store.process_item(article)
-    store.process_item(changed(article, article_id=6453199))
-    store.close_spider()
+    call(store.process_item(article))
+    call(store.process_item(changed(article, article_id=6453199)))
+    call(store.close_spider())
     assert crawler.stats.get_value("newscrawl/articles/new") == 1
     assert crawler.stats.get_value("newscrawl/dropped/conflicting_record") == 1
     assert not crawler.stats.get_value("newscrawl/store_failed")

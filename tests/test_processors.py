@@ -11,7 +11,7 @@ from newscrawl.extraction.processors import dates
 from newscrawl.extraction.processors.bylines import split_authors, strip_channel
 from newscrawl.extraction.processors.captions import split_caption
 from newscrawl.extraction.processors.text import (
-    content_hash, normalize_space, split_editor_initials, split_keywords, word_count,
+    content_hash, normalize_body_text, normalize_space, split_editor_initials, split_keywords, word_count,
 )
 
 WIB = timezone(timedelta(hours=7))
@@ -146,6 +146,15 @@ def test_normalize_space():
     assert normalize_space("  a\r\n\t b\u00a0c  ") == "a b c"
     assert normalize_space("   ") is None
     assert normalize_space(None) is None
+
+
+def test_control_characters_are_dropped_from_extracted_text():
+    """A NUL (e.g. a JSON-LD "\\u0000") would make PostgreSQL refuse the article; the whitespace controls
+    collapse like other whitespace."""
+    assert normalize_space("Bos\x00 Kripto\x07\x1b") == "Bos Kripto"
+    assert normalize_space("a\x0bb\x0cc\x1fd") == "a b c d"
+    assert normalize_space("\x00\x01") is None
+    assert normalize_body_text("Jakarta\x00 - Satu\x08 dua\x1e tiga") == "Jakarta - Satu dua tiga"
 
 
 def test_editor_initials():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -54,6 +55,14 @@ def test_bad_arguments_are_refused_with_a_clear_message(arguments, message):
         plan_crawl(arguments, today=TODAY)
 
 
+def collect(outputs) -> list:
+    """Everything an async callback yields, run to its end."""
+    async def gather():
+        return [output async for output in outputs]
+
+    return asyncio.run(gather())
+
+
 def test_index_urls_repeat_the_date_on_every_page():
     assert index_url(date(2022, 12, 10)) == "https://inet.detik.com/indeks?date=12/10/2022"
     assert index_url(date(2022, 12, 10), 3) == "https://inet.detik.com/indeks?page=3&date=12/10/2022"
@@ -85,7 +94,7 @@ def test_index_parsing_follows_only_the_days_articles_and_the_next_page():
     crawler.stats.open_spider()
     url = index_url(date(2022, 12, 10))
     response = HtmlResponse(url, body=INDEX_PAGE.encode(), encoding="utf-8", request=Request(url))
-    requests = list(spider.parse_index(response, day=date(2022, 12, 10), page=1))
+    requests = collect(spider.parse_index(response, day=date(2022, 12, 10), page=1))
 
     assert [request.url for request in requests] == [
         "https://inet.detik.com/cyberlife/d-6453192/bos-kripto",  # one request per card, not per link
@@ -136,7 +145,7 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
     body = f'<html><body><div class="list-content">{"".join(cards)}</div></body></html>'
     url = index_url(date(2022, 12, 10))
     response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
-    requests = list(spider.parse_index(response, day=date(2022, 12, 10), page=1))
+    requests = collect(spider.parse_index(response, day=date(2022, 12, 10), page=1))
 
     assert [request.url for request in requests] == [
         f"https://inet.detik.com/cyberlife/d-{article_id}/judul" for article_id in (2, 5, 6)
@@ -150,7 +159,7 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
 
     spider.plan = plan_crawl({"since": "2022-12-10", "until": "2022-12-10", "refresh": "1"})
     database.calls.clear()
-    assert len(list(spider.parse_index(response, day=date(2022, 12, 10), page=1))) == 7
+    assert len(collect(spider.parse_index(response, day=date(2022, 12, 10), page=1))) == 7
     assert database.calls == []  # refresh: nothing is asked
 
 

@@ -70,4 +70,4 @@ def test_storage_and_archive_failures_fail_the_run_and_counts_carry_the_checks()
     assert summary.outcome == "failed"
     counts = summary.counts()
     assert [check["name"] for check in counts["checks"] if not check["ok"]] == ["warc_written", "stored"]
-    assert counts["failures"][-1] == "storing to the database failed; the run's JSON lines file has the items"
+    assert counts["failures"][-1] == "1 fetched articles not stored: the database was unavailable (the log says how to store them)"

@@ -4,8 +4,8 @@ Pages go through the same extraction as a crawl and are stored like a crawl's it
 revisions by store_articles, reason ``import``, a crawl_runs row of kind ``import``), so importing
 the same input again adds nothing. A response that is not a detikInet article is counted as
 skipped; broken input (not a WARC, a truncated file, a record that is not HTML, a page that is not
-an article, an extraction without headline or body) is counted by reason and reported on stderr,
-and never stops the rest nor writes part of an article.
+an article, an extraction without headline or body, a record the schema or the database refuses) is
+counted by reason and reported on stderr, and never stops the rest nor writes part of an article.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
 from newscrawl.cli.sources import Page, Passed, read_inputs
-from newscrawl.storage import Database, InvalidRecord
+from newscrawl.storage import Database, DatabaseUnavailable, Refusal
 
 BATCH_SIZE = 100
 
@@ -55,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
     with open_from_args(args) as database:
         run_id = database.start_run("import", {"paths": [str(path) for path in paths]})
         batch = _Batch(database, run_id, tally)
-        outcome = "failed"
         try:
             for found in progress(read_inputs(paths, exports_dir), lambda: None, "page"):
                 if isinstance(found, Passed):
@@ -68,11 +65,24 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 batch.add(record, found)
             batch.flush()
-            outcome = "finished"
-        finally:
-            database.finish_run(run_id, tally.counts(), outcome)
+        except DatabaseUnavailable as error:
+            _record_failed_run(database, run_id, tally)
+            raise CliError(f"{error}; {sum(tally.stored.values())} articles were stored before that: once the "
+                           "database is available, import the same input again (what is stored already is "
+                           "left as it is)") from error
+        except BaseException:
+            _record_failed_run(database, run_id, tally)
+            raise
+        database.finish_run(run_id, tally.counts(), "finished")
     print(_summary(tally))
     return 1 if tally.bad else 0
+
+
+def _record_failed_run(database: Database, run_id: int, tally: Tally) -> None:
+    try:
+        database.finish_run(run_id, tally.counts(), "failed")
+    except DatabaseUnavailable:
+        pass  # the error being raised says it already
 
 
 def _article(page: Page) -> dict[str, Any]:
@@ -106,21 +116,14 @@ class _Batch:
         self.records, self.wheres, self.captures = [], [], {}
         if not records:
             return
-        try:
-            self.tally.stored.update(self._store(records, captures))
-        except (InvalidRecord, IntegrityError):
-            # One record refused (e.g. its URL stored under another article id): store one by one.
-            for record, where in zip(records, wheres, strict=True):
-                try:
-                    self.tally.stored.update(self._store([record], captures))
-                except InvalidRecord as error:
-                    self.tally.passed(where, "invalid_record", str(error), skipped=False)
-                except IntegrityError as error:
-                    message = str(error.orig).strip().splitlines()[0]
-                    self.tally.passed(where, "conflicting_url", message, skipped=False)
-
-    def _store(self, records: list[dict[str, Any]], captures: dict[int, tuple[str, int]]) -> list[str]:
-        return self.database.store_articles(records, reason="import", run_id=self.run_id, captures=captures)
+        # A record refused (its URL stored under another article id, a value the database will not
+        # take) costs only itself: it is reported, the others are stored.
+        results = self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures)
+        for result, where in zip(results, wheres, strict=True):
+            if isinstance(result, Refusal):
+                self.tally.passed(where, result.reason, result.message, skipped=False)
+            else:
+                self.tally.stored[result] += 1
 
 
 def _summary(tally: Tally) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS, SourceRecord, format_of
-from newscrawl.storage import Database, InvalidRecord, normalise_record
+from newscrawl.storage import Database, DatabaseUnavailable, InvalidRecord, Refusal, normalise_record
 
 # Records per transaction: big enough to be quick, small enough to keep memory flat.
 BATCH_SIZE = 500
@@ -27,12 +27,17 @@ def run(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter(new=0, changed=0, unchanged=0, invalid=0)
     with database:
         run_id = database.start_run("load", {"file": str(path), "format": file_format})
-        outcome = "failed"
         try:
             _load(database, _read(path, file_format), counts, run_id)
-            outcome = "finished"
-        finally:
-            database.finish_run(run_id, dict(counts), outcome)
+        except DatabaseUnavailable as error:
+            _record_failed_run(database, run_id, counts)
+            stored = counts["new"] + counts["changed"] + counts["unchanged"]
+            raise CliError(f"{error}; {stored} records of {path} were stored before that: once the database is "
+                           "available, load the file again (what is stored already is left as it is)") from error
+        except BaseException:
+            _record_failed_run(database, run_id, counts)
+            raise
+        database.finish_run(run_id, dict(counts), "finished")
     print(
         f"loaded {path}: {counts['new']} new, {counts['changed']} changed, "
         f"{counts['unchanged']} unchanged, {counts['invalid']} invalid"
@@ -49,9 +54,17 @@ def _read(path: Path, file_format: str) -> Iterator[SourceRecord]:
         raise CliError(f"cannot read {path} as {file_format}: {error}") from error
 
 
+def _record_failed_run(database: Database, run_id: int, counts: Counter[str]) -> None:
+    try:
+        database.finish_run(run_id, dict(counts), "failed")
+    except DatabaseUnavailable:
+        pass  # the error being raised says it already
+
+
 def _load(database: Database, source: Iterator[SourceRecord], counts: Counter[str], run_id: int) -> None:
-    """Validate every record before it is stored: an invalid one is reported and skipped whole."""
-    batch: list[dict[str, Any]] = []
+    """Validate every record before it is stored: an invalid one, or one the database refuses, is
+    reported with its line and skipped whole; the others are stored."""
+    batch: list[tuple[str, dict[str, Any] | None, str | None]] = []  # (location, record, error) in file order
     for item in source:
         record, error = item.record, item.error
         if error is None:
@@ -59,13 +72,25 @@ def _load(database: Database, source: Iterator[SourceRecord], counts: Counter[st
                 record = normalise_record(record)
             except InvalidRecord as invalid:
                 error = str(invalid)
+        batch.append((item.location, record, error))
+        if len(batch) >= BATCH_SIZE:
+            _store(database, batch, counts, run_id)
+            batch = []
+    _store(database, batch, counts, run_id)
+
+
+def _store(
+    database: Database, batch: list[tuple[str, dict[str, Any] | None, str | None]], counts: Counter[str], run_id: int
+) -> None:
+    """Store a batch's valid records; report every refused one in the order of the file."""
+    valid = [record for _, record, error in batch if error is None]
+    results = iter(database.store_isolated(valid, reason="load", run_id=run_id) if valid else ())
+    for location, _, error in batch:
+        result = next(results) if error is None else None
+        if isinstance(result, Refusal):
+            error = result.message
         if error is not None:
             counts["invalid"] += 1
-            print(f"{item.location}: {error}", file=sys.stderr)
-            continue
-        batch.append(record)
-        if len(batch) >= BATCH_SIZE:
-            counts.update(database.store_articles(batch, reason="load", run_id=run_id))
-            batch = []
-    if batch:
-        counts.update(database.store_articles(batch, reason="load", run_id=run_id))
+            print(f"{location}: {error}", file=sys.stderr)
+        else:
+            counts[result] += 1

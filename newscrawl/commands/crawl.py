@@ -64,6 +64,9 @@ class Command(ScrapyCrawlCommand):
             # Keep our own reference: the process forgets its crawlers once they finish.
             crawler = self._create_crawler(args[0])
             crawler.run_lock = self.lock
+            # For advice that says "run it again": Scrapy took the command name out of sys.argv and
+            # parsed the rest as this command's arguments.
+            crawler.command_line = ["scrapy", "crawl", *sys.argv[1:]]
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
             if self.crawler_process.bootstrap_failed or crawler.stats.get_value("newscrawl/run_failed"):

@@ -3,7 +3,8 @@
 Unchanged articles are dropped here, before the feed export, so each run's JSON lines file holds
 exactly its new and changed articles. The store pipeline's upsert remains the real guard against
 concurrent writers; this read only avoids needless writes and exports, and is skipped for articles
-the spider's index lookup already found not stored.
+the spider's index lookup already found not stored. It rides out a database outage like every
+database call of the crawl (CrawlDatabase.ride_out).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from ..crawl_database import CrawlDatabase
-from ..storage import fields_hash
+from ..storage import DatabaseUnavailable, fields_hash
 
 
 class DedupePipeline:
@@ -29,7 +30,7 @@ class DedupePipeline:
     def open_spider(self, spider=None):
         self.service = CrawlDatabase.of(self.crawler)
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
         article_id = adapter.get("article_id")
         if article_id in self.seen_ids:
@@ -38,7 +39,10 @@ class DedupePipeline:
         self.seen_ids.add(article_id)
         database = self.service.database if self.service is not None else None
         if database is not None and article_id is not None and not self.found_unstored(article_id):
-            stored = database.current_fields_hashes([article_id]).get(article_id)
+            try:
+                stored = (await self.service.ride_out(database.current_fields_hashes, [article_id])).get(article_id)
+            except DatabaseUnavailable:
+                return item  # the crawl is closing on the outage: the store (or the advised import) decides
             if stored is not None and stored == fields_hash(adapter.asdict()):
                 self.stats.inc_value("newscrawl/articles/unchanged")
                 raise DropItem(f"unchanged since last stored: {adapter.get('url')}", log_level="DEBUG")

@@ -2,23 +2,32 @@
 
 Writes are batched (NEWSCRAWL_STORE_BATCH_SIZE articles per transaction) and flushed when the
 spider closes: a killed process loses at most the last unflushed batch, and a batch is one
-transaction, so no article is ever half-written. If the database fails mid-run the items are
-still in the run's JSON lines file (the feed export is not behind this pipeline) and the log
-says how to load them.
+transaction, so no article is ever half-written. A record the schema or the database refuses costs
+only itself (counted as ``newscrawl/dropped/<reason>``, logged with its URL). An outage of the
+database is ridden out by CrawlDatabase; a batch it could not store stays pending, and what is
+still pending when the spider closes is counted (``newscrawl/store_failed``) and handed to
+CrawlDatabase, whose advice at the end says how to store it from the run's WARC files.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from itemadapter import ItemAdapter
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..archive import capture_of
+from ..archive import Capture, capture_of
 from ..crawl_database import CrawlDatabase
-from ..storage import DatabaseUnavailable, InvalidRecord
+from ..storage import DatabaseUnavailable, Refusal
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Pending:
+    record: dict
+    capture: Capture | None  # where the article's response is archived
+    done: bool = False
 
 
 class StorePipeline:
@@ -27,11 +36,9 @@ class StorePipeline:
         self.stats = crawler.stats
         settings = crawler.settings
         self.batch_size = max(1, settings.getint("NEWSCRAWL_STORE_BATCH_SIZE"))
-        self.batch: list[dict] = []
-        # Where each batched article's response is archived (article_id -> (warc_file, warc_offset)).
-        self.captures: dict[int, tuple[str, int]] = {}
+        self.pending: list[_Pending] = []
+        self.flushing = False
         self.service: CrawlDatabase | None = None
-        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -51,58 +58,54 @@ class StorePipeline:
     def run_id(self):
         return self.service.run_id
 
-    def process_item(self, item, spider=None):
-        if not self.failed:
-            record = ItemAdapter(item).asdict()
-            self.batch.append(record)
-            capture = capture_of(item)
-            if capture is not None and record.get("article_id") is not None:
-                self.captures[record["article_id"]] = (capture.warc_file, capture.warc_offset)
-            if len(self.batch) >= self.batch_size:
-                self.flush()
+    async def process_item(self, item, spider=None):
+        self.pending.append(_Pending(ItemAdapter(item).asdict(), capture_of(item)))
+        if len(self.pending) >= self.batch_size:
+            await self.flush()
         return item
 
-    def flush(self) -> None:
-        batch, self.batch = self.batch, []
-        captures, self.captures = self.captures, {}
-        if not batch or self.failed:
+    async def flush(self, final: bool = False) -> None:
+        """Store the pending articles a batch at a time (with ``final``, the last partial batch too).
+        Items that arrive meanwhile join the queue; an outage the crawl gave up on leaves them pending."""
+        if self.flushing:
             return
+        self.flushing = True
         try:
-            statuses = self.store(batch, captures)
-        except (SQLAlchemyError, DatabaseUnavailable, OSError) as error:
-            self.failed = True
-            self.stats.set_value("newscrawl/store_failed", 1)
-            spider = self.crawler.spider
-            feed = f"{spider.exports_dir}/{spider.name}/{spider.run_started}.jsonl"
-            logger.error(
-                "storing to %s failed (%s); this run's articles are in %s: load them with `newscrawl load %s`",
-                self.database.display_url, str(error).splitlines()[0], feed, feed,
-            )
-            return
-        for status in statuses:
-            self.stats.inc_value(f"newscrawl/articles/{status}")
+            while self.pending and (final or len(self.pending) >= self.batch_size):
+                await self.store(self.pending[: self.batch_size])
+        except DatabaseUnavailable:
+            pass  # the crawl is closing on the outage; close_spider reports what is pending
+        finally:
+            self.flushing = False
 
-    def store(self, batch: list[dict], captures: dict[int, tuple[str, int]] | None = None) -> list[str]:
+    async def store(self, batch: list[_Pending]) -> None:
+        records = [entry.record for entry in batch]
+        captures = {entry.record["article_id"]: (entry.capture.warc_file, entry.capture.warc_offset)
+                    for entry in batch if entry.capture is not None and entry.record.get("article_id") is not None}
+        # Kept across the retries of an outage, so records stored before it are not stored (or counted) again.
+        results = [None] * len(batch)
         try:
-            return self.database.store_articles(batch, reason="crawl", run_id=self.run_id, captures=captures)
-        except (InvalidRecord, IntegrityError):
-            # One bad record (invalid, or its URL taken by another article id) must not cost the
-            # batch: store the records one by one and count the ones refused.
-            statuses = []
-            for record in batch:
-                try:
-                    statuses.extend(self.database.store_articles([record], reason="crawl", run_id=self.run_id,
-                                                                 captures=captures))
-                except InvalidRecord as error:
-                    self.stats.inc_value("newscrawl/dropped/invalid_record")
-                    logger.warning("not stored, invalid: %s (%s)", record.get("url"), error)
-                except IntegrityError as error:
-                    self.stats.inc_value("newscrawl/dropped/conflicting_record")
-                    logger.warning("not stored, conflicts with a stored article: %s (%s)",
-                                   record.get("url"), str(error.orig).splitlines()[0])
-            return statuses
+            await self.service.ride_out(self.database.store_isolated, records, "crawl", self.run_id, captures, results)
+        finally:
+            for entry, result in zip(batch, results):
+                if result is not None:
+                    self.count(entry, result)
+            self.pending = [entry for entry in self.pending if not entry.done]
 
-    def close_spider(self, spider=None):
+    def count(self, entry: _Pending, result) -> None:
+        entry.done = True
+        if isinstance(result, Refusal):
+            self.stats.inc_value(f"newscrawl/dropped/{result.reason}")
+            logger.warning("not stored (%s): %s: %s", result.reason, entry.record.get("url"), result.message)
+        else:
+            self.stats.inc_value(f"newscrawl/articles/{result}")
+
+    async def close_spider(self, spider=None):
         # The run's outcome is recorded by RunSummary once the feed export has closed too.
-        if self.service is not None and self.service.database is not None:
-            self.flush()
+        if self.service is None or self.service.database is None:
+            return
+        await self.flush(final=True)
+        if self.pending:
+            self.stats.set_value("newscrawl/store_failed", len(self.pending))
+            self.service.not_stored([entry.capture for entry in self.pending])
+            self.pending = []

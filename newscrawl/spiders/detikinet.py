@@ -18,6 +18,7 @@ from .. import urls as detik_urls
 from ..archive import capture_of, set_capture
 from ..meta import CAPTURE, EXPECTED_PAGES, PAGE_KIND, SINGLE_VIEW, SOURCE
 from ..crawl_database import CrawlDatabase, StoredArticles
+from ..storage import DatabaseUnavailable
 from ..extraction import extract_response, merge_pages
 from ..extraction.processors.dates import WIB
 from .arguments import plan_crawl
@@ -90,7 +91,7 @@ class DetikInetSpider(scrapy.Spider):
         return scrapy.Request(index_url(day, page), callback=self.parse_index, errback=self.failed,
                               cb_kwargs={"day": day, "page": page}, meta={PAGE_KIND: "index"})
 
-    def failed(self, failure):
+    async def failed(self, failure):
         """A page that failed for good (after retries): counted by kind and HTTP status or error."""
         request = failure.request
         response = getattr(failure.value, "response", None)
@@ -99,17 +100,21 @@ class DetikInetSpider(scrapy.Spider):
             status = "too_large"
         kind = request.meta.get(PAGE_KIND, "other")
         self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
+        self.logger.warning("%s failed: %s", request.url, status)
         article_id = detik_urls.article_id(request.url)
         if kind == "article" and status in ("404", "410") and self.archive is not None and article_id:
             # Gone for good: later runs skip it (unless -a refresh=1).
-            self.archive.record_gone(article_id, detik_urls.canonicalize(request.url), int(status))
-        self.logger.warning("%s failed: %s", request.url, status)
+            try:
+                await CrawlDatabase.of(self.crawler).ride_out(
+                    self.archive.record_gone, article_id, detik_urls.canonicalize(request.url), int(status))
+            except DatabaseUnavailable:
+                pass  # the crawl is closing on the outage: the next run asks again and remembers it then
 
     def article_request(self, url: str, source: str) -> scrapy.Request:
         return scrapy.Request(detik_urls.canonicalize(url), callback=self.parse_article, errback=self.failed,
                               meta={PAGE_KIND: "article", SOURCE: source})
 
-    def parse_index(self, response, day: date, page: int):
+    async def parse_index(self, response, day: date, page: int):
         self.crawler.stats.inc_value("newscrawl/pages/index")
         cards = response.xpath(INDEX_CARDS)
         self.crawler.stats.inc_value("newscrawl/index/cards", len(cards))
@@ -122,7 +127,8 @@ class DetikInetSpider(scrapy.Spider):
                     # What the day's index lists, fetched or not: the run checks expect a minimum.
                     self.crawler.stats.inc_value(f"newscrawl/index/articles/{day.isoformat()}")
                 links.append((url, card.attrib.get("d-time")))
-        yield from self.follow_links(links, source="index")
+        for request in await self.follow_links(links, source="index"):
+            yield request
         next_page = page + 1
         if cards and next_page in _linked_index_pages(response):
             if next_page > self.max_index_pages:
@@ -130,15 +136,16 @@ class DetikInetSpider(scrapy.Spider):
                 return
             yield self.index_request(day, next_page)
 
-    def parse_rss(self, response):
+    async def parse_rss(self, response):
         self.crawler.stats.inc_value("newscrawl/pages/rss")
         response.selector.remove_namespaces()
         # An item's <guid> is usually its <link> again: each URL once, or skipped links count twice.
         links = response.xpath("//item/link/text() | //item/guid/text()").getall()
         unique = dict.fromkeys(link.strip() for link in links)
-        yield from self.follow_links([(link, None) for link in unique], source="rss")
+        for request in await self.follow_links([(link, None) for link in unique], source="rss"):
+            yield request
 
-    def follow_links(self, links: list[tuple[str, str | None]], source: str):
+    async def follow_links(self, links: list[tuple[str, str | None]], source: str) -> list[scrapy.Request]:
         """Requests for the articles among ``links`` (URL, card time) that this run should fetch."""
         articles = []
         for url, card_time in links:
@@ -150,21 +157,32 @@ class DetikInetSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newscrawl/skipped/outside_range")
             else:
                 articles.append(url)
-        skip_reasons = self.stored_skip_reasons(articles)
+        skip_reasons = await self.stored_skip_reasons(articles)
+        requests = []
         for url in articles:
             reason = skip_reasons.get(detik_urls.article_id(url))
             if reason is None:
-                yield self.article_request(url, source=source)
+                requests.append(self.article_request(url, source=source))
             else:
                 self.crawler.stats.inc_value(f"newscrawl/skipped/{reason}")
+        return requests
 
-    def stored_skip_reasons(self, article_urls: list[str]) -> dict[int, str]:
-        """What the archive says about these articles, asked once for a whole page or feed."""
+    async def stored_skip_reasons(self, article_urls: list[str]) -> dict[int, str]:
+        """What the archive says about these articles, asked once for a whole page or feed. A database
+        outage is ridden out (the crawl pauses until it answers): no page's links are dropped."""
         if self.plan.refresh or self.archive is None:
             return {}
         ids = {detik_urls.article_id(url) for url in article_urls}
         ids.discard(None)
-        return self.archive.reasons_to_skip(ids, self.run_started_at - self.revisit_window)
+        if not ids:
+            return {}
+        try:
+            return await CrawlDatabase.of(self.crawler).ride_out(
+                self.archive.reasons_to_skip, ids, self.run_started_at - self.revisit_window)
+        except DatabaseUnavailable:
+            # The crawl is closing on the outage: the links go to the scheduler unchecked, where a
+            # JOBDIR keeps them for the resumed run (the store tells unchanged articles apart).
+            return {}
 
     def outside_range(self, card_time: str | None) -> bool:
         """Whether an index card's time puts its article outside a bounded run's days."""

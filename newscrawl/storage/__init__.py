@@ -9,6 +9,7 @@ Typical use::
 """
 
 from newscrawl.storage.database import Database, DatabaseUnavailable, open_database
+from newscrawl.storage.errors import Refusal
 from newscrawl.storage.locks import RunLock, RunLockHeld
 from newscrawl.storage.reads import Stats
 from newscrawl.storage.records import ARTICLE_FIELDS, InvalidRecord, fields_hash, normalise_record
@@ -30,6 +31,7 @@ __all__ = [
     "Database",
     "DatabaseUnavailable",
     "InvalidRecord",
+    "Refusal",
     "Stats",
     "Status",
     "fields_hash",

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from newscrawl.storage import gone, migrate, reads, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
+from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
 from newscrawl.storage.urls import mask_password, resolve_database_url
+
+Result = TypeVar("Result")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -24,13 +28,81 @@ class DatabaseUnavailable(RuntimeError):
         super().__init__(f"database {self.url} is unavailable: {reason}")
 
 
+def _outage_raises_unavailable(method: Callable[..., Result]) -> Callable[..., Result]:
+    """A Database method that raises DatabaseUnavailable when the database cannot be used at all
+    (see storage.errors); errors about a statement or a record pass unchanged."""
+
+    @functools.wraps(method)
+    def call(self: "Database", *args: Any, **kwargs: Any) -> Result:
+        try:
+            return method(self, *args, **kwargs)
+        except DBAPIError as error:
+            reason = unavailable_reason(error)
+            if reason is None:
+                raise
+            raise DatabaseUnavailable(self.display_url, reason) from error
+
+    return call
+
+
 class Database:
-    """The article repository: everything the crawler pipelines and the CLI store or read."""
+    """The article repository: everything the crawler pipelines and the CLI store or read.
+
+    Reads and writes raise DatabaseUnavailable when the database cannot be used at all (server
+    unreachable, connection lost, disk full): an outage, which callers ride out or report, as
+    opposed to an error about the records written.
+    """
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.display_url = mask_password(url)
 
+    def store_isolated(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        reason: str = "crawl",
+        run_id: int | None = None,
+        captures: Mapping[int, writes.CaptureLocation] | None = None,
+        results: list[writes.Status | Refusal | None] | None = None,
+    ) -> list[writes.Status | Refusal]:
+        """Store a batch so that a record refused (by the schema's validation or by the database)
+        costs only itself: its place in the result holds the Refusal, the others are stored.
+
+        The batch is one transaction; when a record of it is refused, every record is stored on
+        its own. DatabaseUnavailable is raised as it comes: give the retry the same ``results``
+        list and it goes on where this call stopped, so nothing is stored or counted twice.
+        """
+        writes.check_reason(reason)
+        if results is None:
+            results = [None] * len(records)
+        todo = [index for index, result in enumerate(results) if result is None]
+        if len(todo) > 1 and len(todo) == len(records):
+            try:
+                results[:] = self.store_articles(records, reason, run_id, captures)
+                return results
+            except RECORD_ERRORS:
+                pass  # one of them is refused: find which, store the others
+        for index in todo:
+            try:
+                results[index] = self.store_articles([records[index]], reason, run_id, captures)[0]
+            except RECORD_ERRORS as error:
+                results[index] = self._refusal(error, records[index])
+        return results
+
+    def _refusal(self, error: BaseException, record: Mapping[str, Any]) -> Refusal:
+        refusal = refusal_of(error)
+        url = record.get("url")
+        if isinstance(error, IntegrityError) and isinstance(url, str):
+            # Say which article holds the URL, in the same words on every database.
+            try:
+                holder = reads.article_id_of_url(self.engine, url)
+            except DBAPIError:
+                return refusal
+            if holder is not None and holder != record.get("article_id"):
+                return Refusal(refusal.reason, f"url {url} is already stored under article_id {holder}")
+        return refusal
+
+    @_outage_raises_unavailable
     def store_articles(
         self,
         records: Sequence[Mapping[str, Any]],
@@ -40,16 +112,20 @@ class Database:
     ) -> list[writes.Status]:
         return writes.store_articles(self.engine, records, reason, run_id, captures)
 
+    @_outage_raises_unavailable
     def known_articles(self, article_ids: Iterable[int]) -> dict[int, str | None]:
         return reads.known_articles(self.engine, article_ids)
 
+    @_outage_raises_unavailable
     def mark_gone(self, article_id: int, url: str, status: int) -> None:
         """Remember that the site answered 404/410 for this article."""
         gone.mark_gone(self.engine, article_id, url, status)
 
+    @_outage_raises_unavailable
     def gone_articles(self, article_ids: Iterable[int]) -> set[int]:
         return gone.gone_articles(self.engine, article_ids)
 
+    @_outage_raises_unavailable
     def current_fields_hashes(self, article_ids: Iterable[int]) -> dict[int, str]:
         return reads.current_fields_hashes(self.engine, article_ids)
 
@@ -58,6 +134,7 @@ class Database:
     ) -> Iterator[dict[str, Any]]:
         return reads.iter_articles(self.engine, since, until, section)
 
+    @_outage_raises_unavailable
     def count_articles(
         self, since: date | None = None, until: date | None = None, section: str | None = None
     ) -> int:
@@ -69,23 +146,29 @@ class Database:
         """Each current article version with where its raw response is archived (or None, None)."""
         return reads.iter_current_captures(self.engine, since, until, article_id)
 
+    @_outage_raises_unavailable
     def count_current_captures(
         self, since: date | None = None, until: date | None = None, article_id: int | None = None
     ) -> int:
         return reads.count_current_captures(self.engine, since, until, article_id)
 
+    @_outage_raises_unavailable
     def recent_runs(self, limit: int = 5) -> list[dict[str, Any]]:
         return reads.recent_runs(self.engine, limit)
 
+    @_outage_raises_unavailable
     def stats(self) -> reads.Stats:
         return reads.stats(self.engine)
 
+    @_outage_raises_unavailable
     def start_run(self, kind: str, arguments: dict[str, Any] | None = None) -> int:
         return runs.start_run(self.engine, kind, arguments)
 
+    @_outage_raises_unavailable
     def finish_run(self, run_id: int, counts: dict[str, Any], outcome: str) -> None:
         runs.finish_run(self.engine, run_id, counts, outcome)
 
+    @_outage_raises_unavailable
     def schema_revision(self) -> str | None:
         return migrate.current_revision(self.engine)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 # An arbitrary constant: the advisory-lock key of "a newscrawl crawl writes this database".
 ADVISORY_KEY = 0x6E657773  # "news"
@@ -115,6 +116,8 @@ class RunLock:
             try:
                 self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
                 self._connection.commit()
+            except DBAPIError:
+                pass  # the connection was lost, and the server released the session's lock with it
             finally:
                 self._connection.close()
                 self._connection = None

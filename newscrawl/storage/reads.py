@@ -36,6 +36,12 @@ def known_articles(engine: Engine, article_ids: Iterable[int]) -> dict[int, str 
     return _current_column(engine, Article.published_at_iso, article_ids)
 
 
+def article_id_of_url(engine: Engine, url: str) -> int | None:
+    """The id of the article stored under this URL, if any."""
+    with engine.connect() as connection:
+        return connection.scalar(select(Article.article_id).where(Article.url == url))
+
+
 def current_fields_hashes(engine: Engine, article_ids: Iterable[int]) -> dict[int, str]:
     """The fields_hash of the current version of each of these articles that is stored."""
     return _current_column(engine, Article.fields_hash, article_ids)

@@ -90,6 +90,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def check_reason(reason: str) -> None:
+    if reason not in REASONS:
+        raise ValueError(f"reason must be one of {', '.join(REASONS)}, not {reason!r}")
+
+
 def store_articles(
     engine: Engine,
     records: Sequence[Mapping[str, Any]],
@@ -104,8 +109,7 @@ def store_articles(
     archived; a new revision gets that location, and so does a stored revision of the same
     version that has none yet (a version loaded from JSON lines, then imported from a WARC).
     """
-    if reason not in REASONS:
-        raise ValueError(f"reason must be one of {', '.join(REASONS)}, not {reason!r}")
+    check_reason(reason)
     columns = [record_to_columns(normalise_record(record)) for record in records]
     statuses: list[Status] = ["unchanged"] * len(columns)
     # Lock rows in one global order so two writers can never wait on each other in a cycle.

@@ -74,14 +74,15 @@ def test_missing_file_to_load(sqlite_url, tmp_path, capsys):
     assert capsys.readouterr().err == f"newscrawl: error: no such file: {tmp_path / 'nothing.jsonl'}\n"
 
 
-def test_file_that_is_not_utf8(sqlite_url, tmp_path, capsys):
+def test_a_line_that_is_not_utf8_is_reported_by_its_number(sqlite_url, tmp_path, capsys):
     source = tmp_path / "latin1.jsonl"
     source.write_bytes('{"headline": "café"}\n'.encode("latin-1"))
 
     assert main(["load", str(source), "--database-url", sqlite_url]) == 1
 
-    [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith(f"newscrawl: error: cannot read {source} as jsonl: 'utf-8' codec can't decode byte 0xe9")
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["line 1: not valid UTF-8: invalid continuation byte at byte 18"]
+    assert captured.out == f"loaded {source}: 0 new, 0 changed, 0 unchanged, 1 invalid\n"
 
 
 def test_file_that_is_not_parquet(sqlite_url, tmp_path, capsys):

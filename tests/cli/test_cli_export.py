@@ -140,7 +140,7 @@ def test_export_memory_stays_flat(sqlite_url, tmp_path, monkeypatch):
     body = "kata " * 4000  # 20 kB per article, 48 MB in all
     with open_database(sqlite_url) as database:
         for start in range(0, 2400, 400):
-            database.store_articles([make_article(i, body=body) for i in range(start, start + 400)])
+            database.store_articles([make_article(i, body=body) for i in range(start + 1, start + 401)])  # ids are positive
 
     for file_format in ("jsonl", "csv", "parquet"):
         tracemalloc.start()

@@ -123,3 +123,21 @@ def test_csv_with_a_bad_cell_is_reported_by_row(sqlite_url, tmp_path, capsys):
     with open_database(sqlite_url) as database:
         [article] = database.iter_articles()
     assert (article["body"], article["authors"], article["summary"]) == ("Baris satu\nbaris dua", ["A"], None)
+
+
+def test_lines_json_cannot_turn_into_python_values_are_reported_and_the_rest_loaded(sqlite_url, tmp_path, capsys):
+    source = write_lines(tmp_path / "feed.jsonl", [
+        '{"article_id": ' + "9" * 5000 + "}",  # more digits than Python converts
+        "[" * 100_000 + "]" * 100_000,  # nested deeper than the decoder goes
+        json.dumps(make_article(3)),
+    ])
+
+    assert load(sqlite_url, source) == 1
+
+    captured = capsys.readouterr()
+    assert captured.out == f"loaded {source}: 1 new, 0 changed, 0 unchanged, 2 invalid\n"
+    assert captured.err.splitlines() == [
+        "line 1: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; "
+        "use sys.set_int_max_str_digits() to increase the limit",
+        "line 2: invalid JSON: nested too deeply",
+    ]

@@ -119,6 +119,9 @@ class Replica:
         # When set, every article page is passed through it (fixture name, html) -> html: a test
         # can serve a redesigned site without new fixtures.
         self.page_transform = None
+        # When set, called with the target (path and query) of every inet.detik.com request, in the
+        # server's thread, before it is answered: a test injects a fault at an exact point of a crawl.
+        self.before_answer = None
         # Article-page barrier for tests that run several crawlers at once (hold_article_pages).
         self._hold = threading.Condition()
         self._hold_parties: int | None = None
@@ -336,6 +339,8 @@ class _Handler(BaseHTTPRequestHandler):
                                 "text/plain; charset=UTF-8")
             else:
                 target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                if self.replica.before_answer is not None:
+                    self.replica.before_answer(target)
                 answer = self.replica.answer(target)
                 if answer.status == 200 and self.command == "GET" and self.replica.is_article_page(target):
                     self.replica._wait_at_hold(target)

@@ -1,3 +1,4 @@
+import hashlib
 import subprocess
 import sys
 
@@ -53,12 +54,53 @@ def test_normalise_orders_image_keys():
         ({"published_at": "10 Des 2022"}, "published_at is not an ISO 8601 timestamp: '10 Des 2022'"),
         ({"published_at": "2022-12-10T07:16:35"}, "published_at has no UTC offset: '2022-12-10T07:16:35'"),
         ({"fetched_at": 5}, "fetched_at must be str or null, got int"),
+        # What the tables cannot hold is refused here, on every database, not by PostgreSQL alone.
+        ({"article_id": 0}, "article_id must be between 1 and 9223372036854775807, got 0"),
+        ({"article_id": -1}, "article_id must be between 1 and 9223372036854775807, got -1"),
+        ({"article_id": 2**63}, "article_id must be between 1 and 9223372036854775807, got 9223372036854775808"),
+        ({"page_count": 2**31}, "page_count must be between 0 and 2147483647, got 2147483648"),
+        ({"word_count": -1}, "word_count must be between 0 and 2147483647, got -1"),
+        ({"published_at": "0001-01-01T00:00:00+05:00"},
+         "published_at is out of range in UTC: '0001-01-01T00:00:00+05:00'"),
+        ({"fetched_at": "9999-12-31T23:00:00-05:00"}, "fetched_at is out of range in UTC: '9999-12-31T23:00:00-05:00'"),
+        ({"summary": "ok \udfff"}, "summary is not valid UTF-8 text: lone surrogate U+DFFF at character 4"),
+        ({"tags": ["a", "\ud800"]}, "tags is not valid UTF-8 text: lone surrogate U+D800 at character 1"),
+        ({"images": [{"url": "u", "caption": "\ud83d"}]},
+         "images.caption is not valid UTF-8 text: lone surrogate U+D83D at character 1"),
+        ({"body": "\x00\x01 \x02"}, "body is empty once control characters are removed"),
+        ({"images": [{"url": "u", "\x00": "x"}]}, "images hold unknown keys: '\\x00'"),
     ],
 )
 def test_normalise_rejects_bad_records(change, message):
     with pytest.raises(InvalidRecord) as raised:
         normalise_record(make_article(**change))
     assert str(raised.value) == message
+
+
+def test_the_largest_values_the_tables_hold_are_accepted():
+    record = normalise_record(make_article(article_id=2**63 - 1, page_count=2**31 - 1, word_count=0,
+                                           published_at="0001-01-01T00:00:00-05:00"))
+    assert (record["article_id"], record["page_count"], record["word_count"]) == (2**63 - 1, 2**31 - 1, 0)
+
+
+def test_control_characters_are_removed_from_every_string_and_tab_and_newlines_kept():
+    record = normalise_record(make_article(
+        headline="Bos\x00 Kripto", summary="a\x0bb", authors=["Virgina\x00 Putri"], tags=["\x1fftx"],
+        images=[{"url": "https://a/b\x00.jpg", "caption": "Gra\x07fik", "credit": None}],
+        body="Jakarta - Satu\tdua\x00.\r\n\nTiga\x1b empat", url="https://inet.detik.com/x/d-1/y\x00"))
+    assert record["headline"] == "Bos Kripto" and record["summary"] == "ab"
+    assert record["authors"] == ["Virgina Putri"] and record["tags"] == ["ftx"]
+    assert record["images"] == [{"url": "https://a/b.jpg", "caption": "Grafik", "credit": None}]
+    assert record["url"] == "https://inet.detik.com/x/d-1/y"
+    assert record["body"] == "Jakarta - Satu\tdua.\r\n\nTiga empat"
+    # The body changed, so what describes it follows.
+    assert record["content_hash"] == hashlib.sha256(record["body"].encode()).hexdigest()
+    assert record["word_count"] == 6
+
+
+def test_a_clean_record_comes_back_unchanged():
+    article = make_article()
+    assert normalise_record(article) == article
 
 
 def test_fields_hash_ignores_fetched_at_only():

@@ -26,15 +26,28 @@ def open_writer(path: Path) -> JsonLinesWriter:
 
 
 def read_records(path: Path) -> Iterator[SourceRecord]:
-    with path.open(encoding="utf-8", errors="strict") as lines:
-        for number, line in enumerate(lines, start=1):
+    """Each line's record; a line that is not UTF-8 or not a JSON object is reported as that line's
+    error, and the lines after it are read as usual."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
             location = f"line {number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield SourceRecord(location, error=f"not valid UTF-8: {error.reason} at byte {error.start + 1}")
+                continue
             if not line.strip():
                 continue
             try:
                 record = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as error:
                 yield SourceRecord(location, error=f"invalid JSON: {error.msg} (column {error.colno})")
+                continue
+            except ValueError as error:  # e.g. a number with more digits than Python converts
+                yield SourceRecord(location, error=f"invalid JSON: {error}")
+                continue
+            except RecursionError:
+                yield SourceRecord(location, error="invalid JSON: nested too deeply")
                 continue
             if not isinstance(record, dict):
                 yield SourceRecord(location, error=f"expected a JSON object, got {type(record).__name__}")

@@ -7,19 +7,24 @@ import re
 import unicodedata
 
 _INITIALS_AT_END = re.compile(r"\s*\((?P<initials>\w{2,4}(?:/\w{2,4})+)\)\s*$")
+# The C0 control characters str.split() does not take for whitespace (NUL among them, e.g. from a
+# JSON-LD "\u0000"): no reader's text holds them, and PostgreSQL refuses NUL. The others (tab,
+# newlines, vertical tab, form feed, separators) are whitespace and collapse with it.
+_NON_SPACE_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b]")
 
 
 def normalize_space(text: str | None) -> str | None:
-    """Collapse every whitespace run (incl. CR/LF, tabs, no-break spaces) into one space; None if empty."""
+    """Drop control characters and collapse every whitespace run (incl. CR/LF, tabs, no-break spaces)
+    into one space; None if empty."""
     if text is None:
         return None
-    cleaned = " ".join(str(text).split())
+    cleaned = " ".join(_NON_SPACE_CONTROLS.sub("", str(text)).split())
     return cleaned or None
 
 
 def normalize_body_text(text: str) -> str:
-    """The form of a paragraph that goes into ``body``: NFC, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """The form of a paragraph that goes into ``body``: NFC, control characters dropped, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", _NON_SPACE_CONTROLS.sub("", text)).split())
 
 
 def split_editor_initials(text: str | None) -> tuple[str | None, str | None]:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from newscrawl.archive import read_response
 from newscrawl.items import ARTICLE_FIELDS
+from newscrawl.settings import DOWNLOAD_MAXSIZE
 from newscrawl.storage import open_database
 from tests.e2e.conftest import FAST, REPO, Run, crawl_env
 from tests.replica import Replica
@@ -84,7 +85,7 @@ def assert_every_article_stored_once_with_its_capture(database_url: str, article
         assert {name: entry["record"][name] for name in COMPARED} == {name: article.item[name] for name in COMPARED}
         [(revision, warc_file, warc_offset)] = entry["revisions"]
         assert revision == 1 and warc_file is not None and warc_offset is not None, (article.url, entry["revisions"])
-        response = read_response(exports_dir / warc_file, warc_offset)
+        response = read_response(exports_dir / warc_file, warc_offset, max_bytes=DOWNLOAD_MAXSIZE)
         assert (response.url, response.status) == (article.fetch_urls[-1], 200)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from newscrawl.storage import gone, migrate, reads, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
+from newscrawl.storage.locks import run_lock_free
 from newscrawl.storage.urls import mask_password, resolve_database_url
 
 
@@ -80,8 +81,14 @@ class Database:
     def stats(self) -> reads.Stats:
         return reads.stats(self.engine)
 
-    def start_run(self, kind: str, arguments: dict[str, Any] | None = None) -> int:
-        return runs.start_run(self.engine, kind, arguments)
+    def start_run(self, kind: str, arguments: dict[str, Any] | None = None, run_lock: bool = False) -> int:
+        """Record a run; ``run_lock``: its process holds the one-crawl-per-database lock."""
+        return runs.start_run(self.engine, kind, arguments, run_lock)
+
+    def mark_interrupted_runs(self, holding_run_lock: bool = False, spare: int | None = None) -> list[int]:
+        """Mark runs whose process died before finishing them as interrupted (see storage.runs)."""
+        lock_free = (lambda: True) if holding_run_lock else (lambda: run_lock_free(self.engine))
+        return runs.mark_interrupted(self.engine, lock_free, spare)
 
     def finish_run(self, run_id: int, counts: dict[str, Any], outcome: str) -> None:
         runs.finish_run(self.engine, run_id, counts, outcome)

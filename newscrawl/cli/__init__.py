@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from newscrawl.cli import db, export, load, stats
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
-from newscrawl.storage import DATABASE_URL_ENV, DatabaseUnavailable, InvalidRecord
+from newscrawl.storage import DATABASE_URL_ENV, BadDatabaseUrl, DatabaseUnavailable, InvalidRecord, migrate
 
 USAGE_ERROR = 2
 
@@ -133,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     upgrading = db_commands.add_parser("upgrade", parents=[database], help="apply the schema migrations")
     upgrading.set_defaults(handler=db.run_upgrade)
+    stamping = db_commands.add_parser(
+        "stamp", parents=[database], help="record the schema revision of tables whose alembic_version table is lost",
+        description="Record REVISION in the alembic_version table without running any migration. Only for a "
+        "database whose tables are those of REVISION but whose alembic_version table is gone (newscrawl says so "
+        "when it finds one).",
+    )
+    stamping.add_argument("revision", choices=migrate.revisions(), metavar="REVISION",
+                          help=f"one of {', '.join(migrate.revisions())}")
+    stamping.set_defaults(handler=db.run_stamp)
     return parser
 
 
@@ -145,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except CliError as error:
         return _fail(str(error), error.exit_code)
+    except BadDatabaseUrl as error:
+        return _fail(str(error), USAGE_ERROR)
     except DatabaseUnavailable as error:
         return _fail(str(error), 1)
     except (SQLAlchemyError, InvalidRecord) as error:

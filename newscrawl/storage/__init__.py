@@ -8,7 +8,13 @@ Typical use::
     statuses = db.store_articles(records, reason="crawl", run_id=run_id)
 """
 
-from newscrawl.storage.database import Database, DatabaseUnavailable, open_database
+from newscrawl.storage.database import (
+    BadDatabaseUrl,
+    Database,
+    DatabaseUnavailable,
+    UnversionedDatabase,
+    open_database,
+)
 from newscrawl.storage.locks import RunLock, RunLockHeld
 from newscrawl.storage.reads import Stats
 from newscrawl.storage.records import ARTICLE_FIELDS, InvalidRecord, fields_hash, normalise_record
@@ -22,6 +28,7 @@ from newscrawl.storage.writes import REASONS, Status
 
 __all__ = [
     "ARTICLE_FIELDS",
+    "BadDatabaseUrl",
     "DATABASE_URL_ENV",
     "DEFAULT_DATABASE_URL",
     "REASONS",
@@ -31,6 +38,7 @@ __all__ = [
     "DatabaseUnavailable",
     "InvalidRecord",
     "Stats",
+    "UnversionedDatabase",
     "Status",
     "fields_hash",
     "mask_password",

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,24 @@ class DatabaseUnavailable(RuntimeError):
     def __init__(self, url: str, reason: str) -> None:
         self.url = mask_password(url)
         self.reason = reason
-        super().__init__(f"database {self.url} is unavailable: {reason}")
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return f"database {self.url} is unavailable: {self.reason}"
+
+
+class BadDatabaseUrl(DatabaseUnavailable):
+    """The database URL cannot be parsed: bad input rather than an outage."""
+
+    def describe(self) -> str:
+        return f"database URL {self.url} is malformed: {self.reason}"
+
+
+class UnversionedDatabase(DatabaseUnavailable):
+    """newscrawl's tables exist but not the alembic_version table that says which revision they are."""
+
+    def describe(self) -> str:
+        return f"database {self.url} {self.reason}"
 
 
 class Database:
@@ -112,10 +130,14 @@ class Database:
 def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Database:
     """Connect (default URL: see resolve_database_url) and bring the schema up to date.
 
-    Raises DatabaseUnavailable when the URL is malformed, the server is unreachable,
-    or the schema cannot be created.
+    Raises DatabaseUnavailable when the server is unreachable or the schema cannot be created;
+    its subclasses BadDatabaseUrl when the URL cannot be parsed, UnversionedDatabase when
+    newscrawl's tables are there without their alembic_version table.
     """
     url = url or resolve_database_url()
+    problem = _url_problem(url)
+    if problem is not None:
+        raise BadDatabaseUrl(url, problem)
     try:
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError, UnsupportedDatabase, ImportError, OSError) as error:
@@ -125,10 +147,34 @@ def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Dat
             connection.execute(text("SELECT 1"))
         if migrate_schema:
             migrate.ensure_current(engine)
+    except migrate.UnknownRevision as error:
+        engine.dispose()
+        raise UnversionedDatabase(url, str(error)) from None
     except DBAPIError as error:
         engine.dispose()
         raise DatabaseUnavailable(url, _one_line(error.orig or error, url)) from error
     return Database(engine, url)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be parsed as a database URL, or None when it can."""
+    try:
+        make_url(url)
+    except ArgumentError:
+        return "expected dialect+driver://user:password@host:port/database, e.g. postgresql+psycopg://newscrawl@db:5432/newscrawl"
+    except ValueError:
+        # SQLAlchemy's only ValueError here is int() of the port.
+        port = _port_text(url)
+        return f"its port {port!r} is not a number" if port else "its host and port cannot be read"
+    return None
+
+
+def _port_text(url: str) -> str | None:
+    """The text after the host's colon in a URL's authority part, if any."""
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    host_end = authority.rfind("]")  # an IPv6 address in brackets holds colons of its own
+    _, colon, port = authority[host_end + 1:].rpartition(":")
+    return port if colon else None
 
 
 def _one_line(error: BaseException, url: str) -> str:

@@ -57,7 +57,6 @@ def test_unreachable_database_names_the_url_without_password():
     [
         ("mysql://crawler:pw@localhost/news", "unsupported database kind 'mysql' (use postgresql or sqlite)"),
         ("postgresql+nodriver://crawler:pw@localhost/news", "Can't load plugin: sqlalchemy.dialects:postgresql.nodriver"),
-        ("just-a-path.sqlite3", "Could not parse SQLAlchemy URL from given URL string"),
     ],
 )
 def test_misconfigured_url_raises_database_unavailable(url, reason):

@@ -10,7 +10,11 @@ Stats keys written by the spider and pipelines:
   newscrawl/non_article/<kind>       fetched pages that were galleries, videos, ...
   newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone
   newscrawl/coverage/<field>         items with that field filled; newscrawl/coverage/items = items seen
-  newscrawl/warc/write_failed        writing the WARC archive failed
+  newscrawl/warc/write_failed        writing the WARC archive failed (warc/file, warc/error: where, why;
+                                     warc/not_archived: responses not archived since)
+  newscrawl/feed/write_failed        writing the JSON lines file failed (feed/file, feed/error: where, why;
+                                     feed/items, feed/items_not_written: items given to it, and not written)
+  feedexport/failed_count/<storage>  Scrapy's: a feed could not be stored
   newscrawl/store_failed             writing to the database failed
 
 A failed check marks the run failed (exit code 1), with its figures in the log, the stats and
@@ -111,12 +115,13 @@ def _group(stats: dict, name: str) -> dict[str, int]:
 
 def summarize(
     stats: dict, thresholds: Thresholds, expects_index: bool = False,
-    full_days: Sequence[str] = (),
+    full_days: Sequence[str] = (), run_id: int | None = None,
 ) -> Summary:
     """Summarise a run and run its checks.
 
     ``expects_index``: the run was asked to read index pages. ``full_days``: the days (YYYY-MM-DD)
     of the run that are over, whose index must list at least ``min_articles_per_day`` articles.
+    ``run_id``: the run's crawl_runs row, named in advice.
     """
     failed = _group(stats, "failed")
     errors: dict[str, int] = {}
@@ -169,8 +174,43 @@ def summarize(
                                 f"{fallback:.0%} of items needed the metadata fallback (limit "
                                 f"{thresholds.max_fallback_share:.0%}): has the site's layout changed?"))
 
-    if stats.get(f"{PREFIX}warc/write_failed"):
-        checks.append(Check("warc_written", False, message="writing the WARC archive failed; later responses were not archived"))
-    if stats.get(f"{PREFIX}store_failed"):
-        checks.append(Check("stored", False, message="storing to the database failed; the run's JSON lines file has the items"))
+    checks.extend(_output_checks(stats, run_id))
     return summary
+
+
+def _output_checks(stats: dict, run_id: int | None) -> list[Check]:
+    """The run's own files and database writes: the WARC archive, the JSON lines file, the store."""
+    checks = []
+    store_failed = bool(stats.get(f"{PREFIX}store_failed"))
+    feed = _group(stats, "feed")
+    feed_failed = bool(feed.get("write_failed")) or any(
+        count for key, count in stats.items() if key.startswith("feedexport/failed_count/"))
+    if stats.get(f"{PREFIX}warc/write_failed"):
+        warc = _group(stats, "warc")
+        if warc.get("file"):
+            message = (f"writing the WARC file {warc['file']} failed ({warc.get('error', 'error')}): "
+                       f"{warc.get('not_archived', 0)} responses were not archived")
+        else:
+            message = "writing the WARC archive failed; later responses were not archived"
+        checks.append(Check("warc_written", False, warc.get("not_archived"), message=message))
+    if feed_failed:
+        checks.append(_feed_check(feed, store_failed, run_id))
+    if store_failed:
+        rescue = ("the run's JSON lines file has the items" if not feed_failed else
+                  "nor does the JSON lines file have them all: the articles in neither are lost to this run; "
+                  "run the same crawl again once both are fixed (it fetches what is not stored)")
+        checks.append(Check("stored", False, message=f"storing to the database failed; {rescue}"))
+    return checks
+
+
+def _feed_check(feed: dict, store_failed: bool, run_id: int | None) -> Check:
+    if "file" not in feed:  # another storage's failure, counted by Scrapy only
+        return Check("exported", False, message="the feed export failed to store the run's items (see the log)")
+    not_written, items = feed.get("items_not_written", 0), feed.get("items", 0)
+    lacks = f"the JSON lines file {feed['file']} lacks {not_written} of the run's {items} items ({feed.get('error', 'error')})"
+    if store_failed:
+        return Check("exported", False, not_written, message=f"{lacks}; storing to the database failed too")
+    run = f" --run {run_id}" if run_id is not None else ""
+    return Check("exported", False, not_written,
+                 message=f"{lacks}; the database has the run's articles: newscrawl export --format jsonl{run} "
+                         f"-o <file> writes them")

@@ -44,6 +44,12 @@ def parse_article_id(text: str) -> int:
     return int(text)
 
 
+def parse_run_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid run id {text!r} (expected a number, as newscrawl stats --runs shows)")
+    return int(text)
+
+
 def _lazy(module: str):
     def handler(args: argparse.Namespace) -> int:
         return importlib.import_module(f"newscrawl.cli.{module}").run(args)
@@ -72,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
     exporting.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
     exporting.add_argument("--section", metavar="S", help="only this section, e.g. cyberlife")
+    exporting.add_argument("--run", type=parse_run_id, metavar="ID",
+                           help="instead: the article versions crawl run ID stored (new or changed), in the order "
+                           "stored, as its JSON lines file has them (newscrawl stats --runs lists the runs)")
     exporting.add_argument(
         "-o", "--output", type=Path, metavar="PATH", help="default: exports/detikinet-<UTC time>.<format>"
     )
@@ -150,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
         parser.error(f"--since {args.since} is after --until {args.until}")
+    if getattr(args, "run", None) is not None and (args.since or args.until or args.section):
+        parser.error("--run cannot be combined with --since, --until or --section")
     try:
         return args.handler(args)
     except CliError as error:

@@ -82,6 +82,12 @@ class Database:
     ) -> int:
         return reads.count_articles(self.engine, since, until, section)
 
+    def iter_run_articles(self, run_id: int) -> Iterator[dict[str, Any]]:
+        return reads.iter_run_articles(self.engine, run_id)
+
+    def count_run_articles(self, run_id: int) -> int:
+        return reads.count_run_articles(self.engine, run_id)
+
     def iter_current_captures(
         self, since: date | None = None, until: date | None = None, article_id: int | None = None
     ) -> Iterator[tuple[dict[str, Any], str | None, int | None]]:

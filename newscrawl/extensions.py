@@ -16,6 +16,7 @@ from scrapy import signals
 from .crawl_database import CrawlDatabase
 from .distributed import crawl_wide_stats
 from .items import ARTICLE_FIELDS
+from .meta import PAGE_KIND
 from .extraction.processors.dates import WIB
 from .summary import Check, Summary, Thresholds, summarize
 
@@ -59,6 +60,7 @@ class RunSummary:
         extension = cls(crawler)
         crawler.signals.connect(extension.count_fields, signal=signals.item_scraped)
         crawler.signals.connect(extension.count_fields, signal=signals.item_dropped)
+        crawler.signals.connect(extension.count_spider_error, signal=signals.spider_error)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
@@ -69,6 +71,13 @@ class RunSummary:
             value = adapter.get(name)
             if value not in (None, "", [], {}):
                 self.stats.inc_value(f"newscrawl/coverage/{name}")
+
+    def count_spider_error(self, failure, response, spider=None):
+        """A page whose callback (or errback) raised is a failed page of its kind, counted by the
+        exception's type (Scrapy logs the traceback), so the error_share check sees it."""
+        request = getattr(response, "request", None) or getattr(failure, "request", None)
+        kind = (request.meta.get(PAGE_KIND) if request is not None else None) or "other"
+        self.stats.inc_value(f"newscrawl/failed/{kind}/spider_{type(failure.value).__name__}")
 
     def engine_stopped(self):
         spider = self.crawler.spider

@@ -2,13 +2,16 @@
 
 Stats keys written by the spider and pipelines:
   newscrawl/pages/<kind>             pages read: index, rss, article
-  newscrawl/failed/<kind>/<status>   pages that failed for good (after retries)
+  newscrawl/failed/<kind>/<status>   pages that failed for good (after retries); status spider_<Type>: the
+                                     spider raised <Type> on the page
   newscrawl/index/articles/<day>     article links listed on the index pages of a day (YYYY-MM-DD)
+  newscrawl/index/pages/<day>        index pages of a day read (none: the day was not read)
   newscrawl/layout/<name>            items extracted per page layout (2020s, 2017, 2015, fallback)
   newscrawl/articles/<status>        new, changed, unchanged (as stored)
   newscrawl/dropped/<reason>         items dropped before storage
   newscrawl/non_article/<kind>       fetched pages that were galleries, videos, ...
-  newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone
+  newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone,
+                                     robots_txt (disallowed by robots.txt: not an error)
   newscrawl/coverage/<field>         items with that field filled; newscrawl/coverage/items = items seen
   newscrawl/warc/write_failed        writing the WARC archive failed (warc/file, warc/error: where, why;
                                      warc/not_archived: responses not archived since)
@@ -120,8 +123,8 @@ def summarize(
     """Summarise a run and run its checks.
 
     ``expects_index``: the run was asked to read index pages. ``full_days``: the days (YYYY-MM-DD)
-    of the run that are over, whose index must list at least ``min_articles_per_day`` articles.
-    ``run_id``: the run's crawl_runs row, named in advice.
+    of the run that are over, whose index must have been read and list at least
+    ``min_articles_per_day`` articles. ``run_id``: the run's crawl_runs row, named in advice.
     """
     failed = _group(stats, "failed")
     errors: dict[str, int] = {}
@@ -153,12 +156,7 @@ def summarize(
                             f"{failures} of {attempts} pages failed (limit {thresholds.max_error_share:.0%})"))
 
     if full_days:
-        listed = _group(stats, "index/articles")
-        short = {day: listed.get(day, 0) for day in full_days if listed.get(day, 0) < thresholds.min_articles_per_day}
-        shown = ", ".join(f"{day}: {count}" for day, count in list(short.items())[:5]) + (", ..." if len(short) > 5 else "")
-        checks.append(Check("articles_per_day", not short, len(short), thresholds.min_articles_per_day,
-                            f"{len(short)} of {len(full_days)} finished days listed fewer than "
-                            f"{thresholds.min_articles_per_day} articles ({shown})"))
+        checks.append(_days_check(stats, full_days, thresholds.min_articles_per_day))
 
     if items:
         for name in thresholds.coverage_fields:
@@ -176,6 +174,20 @@ def summarize(
 
     checks.extend(_output_checks(stats, run_id))
     return summary
+
+
+def _days_check(stats: dict, full_days: Sequence[str], minimum: int) -> Check:
+    """Every finished day's index was read and listed at least ``minimum`` articles. A day none of
+    whose index pages was read (the run was interrupted, its index failed) is "not read", not 0."""
+    listed, pages = _group(stats, "index/articles"), _group(stats, "index/pages")
+    unread = [day for day in full_days if not pages.get(day) and day not in listed]
+    short = {day: listed.get(day, 0) for day in full_days if day not in unread and listed.get(day, 0) < minimum}
+    bad = [day for day in full_days if day in unread or day in short]
+    shown = ", ".join(f"{day}: {'not read' if day in unread else short[day]}" for day in bad[:5])
+    shown += ", ..." if len(bad) > 5 else ""
+    few = f"listed fewer than {minimum} articles"
+    what = few if not unread else "were not read" if not short else f"were not read or {few}"
+    return Check("articles_per_day", not bad, len(bad), minimum, f"{len(bad)} of {len(full_days)} finished days {what} ({shown})")
 
 
 def _output_checks(stats: dict, run_id: int | None) -> list[Check]:

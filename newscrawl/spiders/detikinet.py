@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 
 from .. import urls as detik_urls
 from ..archive import capture_of, set_capture
@@ -89,11 +90,16 @@ class DetikInetSpider(scrapy.Spider):
                               cb_kwargs={"day": day, "page": page}, meta={PAGE_KIND: "index"})
 
     def failed(self, failure):
-        """A page that failed for good (after retries): counted by kind and HTTP status or error."""
+        """A page that failed for good (after retries): counted by kind and HTTP status or error.
+        A page robots.txt disallows is not fetched, and that is no error: counted as a link not followed."""
         request = failure.request
+        kind = request.meta.get(PAGE_KIND, "other")
+        if _disallowed_by_robots(failure):
+            self.crawler.stats.inc_value("newscrawl/skipped/robots_txt")
+            self.logger.info("%s not fetched: disallowed by robots.txt", request.url)
+            return
         response = getattr(failure.value, "response", None)
         status = str(response.status) if response is not None else type(failure.value).__name__
-        kind = request.meta.get(PAGE_KIND, "other")
         self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
         article_id = detik_urls.article_id(request.url)
         if kind == "article" and status in ("404", "410") and self.archive is not None and article_id:
@@ -107,6 +113,7 @@ class DetikInetSpider(scrapy.Spider):
 
     def parse_index(self, response, day: date, page: int):
         self.crawler.stats.inc_value("newscrawl/pages/index")
+        self.crawler.stats.inc_value(f"newscrawl/index/pages/{day.isoformat()}")  # the day was read
         cards = response.xpath(INDEX_CARDS)
         self.crawler.stats.inc_value("newscrawl/index/cards", len(cards))
         links = []
@@ -223,6 +230,11 @@ class DetikInetSpider(scrapy.Spider):
                 stats.inc_value("newscrawl/skipped/outside_range")
                 return
         yield item
+
+
+def _disallowed_by_robots(failure) -> bool:
+    # Scrapy's RobotsTxtMiddleware raises a plain IgnoreRequest with this message, and no subclass.
+    return failure.check(IgnoreRequest) is not None and str(failure.value) == "Forbidden by robots.txt"
 
 
 def _capture(response):

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import SQLAlchemyError
 
 from .archive.capture import Capture
 from .storage import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Database, DatabaseUnavailable, mask_password
@@ -116,14 +117,26 @@ class CrawlDatabase:
             return self.database
         database = open_database(self.url)
         plan = getattr(spider, "plan", None)
-        self.run_id = database.start_run("crawl", dict(plan.arguments) if plan else {})
+        lock = getattr(self.crawler, "run_lock", None)  # set by the crawl command
+        self.run_id = database.start_run("crawl", dict(plan.arguments) if plan else {}, run_lock=lock is not None)
         self.database = database
         self.stored_articles = StoredArticles(database)
-        lock = getattr(self.crawler, "run_lock", None)  # set by the crawl command
         if lock is not None:
             lock.describe_holder(self.run_id)  # so a refused second run can name this one
         logger.info("storing to %s (run %s)", database.display_url, self.run_id)
+        self.mark_interrupted_runs(holding_run_lock=lock is not None)
         return database
+
+    def mark_interrupted_runs(self, holding_run_lock: bool) -> None:
+        """Runs left unfinished by a process that died are marked interrupted: holding the run lock,
+        this crawl knows every other crawl that held it is over."""
+        try:
+            interrupted = self.database.mark_interrupted_runs(holding_run_lock, spare=self.run_id)
+        except (SQLAlchemyError, DatabaseUnavailable) as error:  # bookkeeping of other runs must not stop this one
+            logger.warning("could not check for interrupted runs: %s", str(error).splitlines()[0])
+            return
+        for run_id in interrupted:
+            logger.info("run %s had ended without recording an outcome: marked interrupted", run_id)
 
     # -- riding out an outage ---------------------------------------------------------------------
     async def ride_out(self, operation: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:

@@ -16,15 +16,19 @@ from scrapy import signals
 from .crawl_database import CrawlDatabase
 from .distributed import crawl_wide_stats
 from .items import ARTICLE_FIELDS
+from .meta import PAGE_KIND
 from .extraction.processors.dates import WIB
 from .summary import Check, Summary, Thresholds, summarize
 
 logger = logging.getLogger(__name__)
 
+# Stats of this process's JSON lines and WARC files (each worker of a shared crawl writes its own).
+OWN_FILES_STATS = ("newscrawl/feed/", "newscrawl/warc/", "feedexport/")
 
-def summarize_crawl(crawler, reason: str | None = None) -> Summary:
+
+def summarize_crawl(crawler, reason: str | None = None, run_id: int | None = None) -> Summary:
     """The summary and checks of a crawl, with its thresholds from the settings. ``reason``: why the
-    spider closed; any reason but "finished" fails the run."""
+    spider closed; any reason but "finished" fails the run. ``run_id``: its crawl_runs row."""
     spider = crawler.spider
     plan = getattr(spider, "plan", None)
     days = plan.days if plan else ()
@@ -32,12 +36,15 @@ def summarize_crawl(crawler, reason: str | None = None) -> Summary:
     today = started.astimezone(WIB).date() if started else None
     full_days = [day.isoformat() for day in days if today and day < today]
     stats, thresholds = crawler.stats.get_stats(), Thresholds.from_settings(crawler.settings)
-    summary = summarize(stats, thresholds, expects_index=bool(days), full_days=full_days)
+    summary = summarize(stats, thresholds, expects_index=bool(days), full_days=full_days, run_id=run_id)
     crawl_wide = crawl_wide_stats(stats)
     if crawl_wide is not None:
         # Several workers shared this crawl (REDIS_URL): the counts stay this worker's, the checks
-        # judge the whole crawl (a worker that happened to read no index page has not failed).
-        summary.checks = summarize(crawl_wide, thresholds, expects_index=bool(days), full_days=full_days).checks
+        # judge the whole crawl (a worker that happened to read no index page has not failed), but
+        # this worker's own files are judged by its own figures.
+        crawl_wide.update({key: value for key, value in stats.items() if key.startswith(OWN_FILES_STATS)})
+        summary.checks = summarize(crawl_wide, thresholds, expects_index=bool(days), full_days=full_days,
+                                   run_id=run_id).checks
     if reason is not None and reason != "finished":
         summary.checks.append(Check("finished", False, message=f"crawl ended early: {reason}"))
     return summary
@@ -53,6 +60,7 @@ class RunSummary:
         extension = cls(crawler)
         crawler.signals.connect(extension.count_fields, signal=signals.item_scraped)
         crawler.signals.connect(extension.count_fields, signal=signals.item_dropped)
+        crawler.signals.connect(extension.count_spider_error, signal=signals.spider_error)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
@@ -64,18 +72,26 @@ class RunSummary:
             if value not in (None, "", [], {}):
                 self.stats.inc_value(f"newscrawl/coverage/{name}")
 
+    def count_spider_error(self, failure, response, spider=None):
+        """A page whose callback (or errback) raised is a failed page of its kind, counted by the
+        exception's type (Scrapy logs the traceback), so the error_share check sees it."""
+        request = getattr(response, "request", None) or getattr(failure, "request", None)
+        kind = (request.meta.get(PAGE_KIND) if request is not None else None) or "other"
+        self.stats.inc_value(f"newscrawl/failed/{kind}/spider_{type(failure.value).__name__}")
+
     def engine_stopped(self):
         spider = self.crawler.spider
         if spider is None:  # the engine never opened a spider
             return
-        summary = summarize_crawl(self.crawler, self.stats.get_value("finish_reason") or "unknown")
+        service = CrawlDatabase.of(self.crawler)
+        summary = summarize_crawl(self.crawler, self.stats.get_value("finish_reason") or "unknown",
+                                  service.run_id if service is not None else None)
         self.stats.set_value("newscrawl/outcome", summary.outcome)
         if summary.failures:
             self.stats.set_value("newscrawl/run_failed", 1)
         header = f"run summary of {spider.name} (started {getattr(spider, 'run_started', '?')} UTC)"
         log = logger.error if summary.failures else logger.info
         log("\n".join([header, *("  " + line for line in summary.lines())]))
-        service = CrawlDatabase.of(self.crawler)
         if service is not None:
             service.finish_run(summary.counts(), summary.outcome)
             service.close()

@@ -2,8 +2,8 @@
 
 ``page_kind`` (PAGE_KIND)
     Set by the spider on every request it makes: ``index``, ``rss`` or ``article`` (robots.txt
-    requests have none). Read by the WARC capture middleware (which pages it archives) and by the
-    spider's errback (failures are counted by kind).
+    requests have none). Read by the WARC capture middleware (which pages it archives), by the
+    spider's errback and by RunSummary (failures and spider errors are counted by kind).
 ``source`` (SOURCE)
     Set by the spider on article requests: where the link came from (``index``, ``rss``,
     ``argument``). For logs and debugging.

@@ -106,6 +106,8 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# Plain paths and file:// URIs: a write that fails (a full disk) fails the run check "exported".
+FEED_STORAGES = {"": "newscrawl.feeds.FeedStorage", "file": "newscrawl.feeds.FeedStorage"}
 
 EXTENSIONS = {
     "newscrawl.crawl_database.CrawlDatabase": 490,  # the crawl's one database connection (see its module)

@@ -2,15 +2,22 @@
 
 Stats keys written by the spider and pipelines:
   newscrawl/pages/<kind>             pages read: index, rss, article
-  newscrawl/failed/<kind>/<status>   pages that failed for good (after retries)
+  newscrawl/failed/<kind>/<status>   pages that failed for good (after retries); status spider_<Type>: the
+                                     spider raised <Type> on the page
   newscrawl/index/articles/<day>     article links listed on the index pages of a day (YYYY-MM-DD)
+  newscrawl/index/pages/<day>        index pages of a day read (none: the day was not read)
   newscrawl/layout/<name>            items extracted per page layout (2020s, 2017, 2015, fallback)
   newscrawl/articles/<status>        new, changed, unchanged (as stored)
   newscrawl/dropped/<reason>         items dropped before storage
   newscrawl/non_article/<kind>       fetched pages that were galleries, videos, ...
-  newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone
+  newscrawl/skipped/<reason>         links not fetched: gallery, video, other, outside_range, already_stored, gone,
+                                     robots_txt (disallowed by robots.txt: not an error)
   newscrawl/coverage/<field>         items with that field filled; newscrawl/coverage/items = items seen
-  newscrawl/warc/write_failed        writing the WARC archive failed
+  newscrawl/warc/write_failed        writing the WARC archive failed (warc/file, warc/error: where, why;
+                                     warc/not_archived: responses not archived since)
+  newscrawl/feed/write_failed        writing the JSON lines file failed (feed/file, feed/error: where, why;
+                                     feed/items, feed/items_not_written: items given to it, and not written)
+  feedexport/failed_count/<storage>  Scrapy's: a feed could not be stored
   newscrawl/store_failed             articles fetched and not stored: the database was unavailable
 
 A failed check marks the run failed (exit code 1), with its figures in the log, the stats and
@@ -111,12 +118,13 @@ def _group(stats: dict, name: str) -> dict[str, int]:
 
 def summarize(
     stats: dict, thresholds: Thresholds, expects_index: bool = False,
-    full_days: Sequence[str] = (),
+    full_days: Sequence[str] = (), run_id: int | None = None,
 ) -> Summary:
     """Summarise a run and run its checks.
 
     ``expects_index``: the run was asked to read index pages. ``full_days``: the days (YYYY-MM-DD)
-    of the run that are over, whose index must list at least ``min_articles_per_day`` articles.
+    of the run that are over, whose index must have been read and list at least
+    ``min_articles_per_day`` articles. ``run_id``: the run's crawl_runs row, named in advice.
     """
     failed = _group(stats, "failed")
     errors: dict[str, int] = {}
@@ -148,12 +156,7 @@ def summarize(
                             f"{failures} of {attempts} pages failed (limit {thresholds.max_error_share:.0%})"))
 
     if full_days:
-        listed = _group(stats, "index/articles")
-        short = {day: listed.get(day, 0) for day in full_days if listed.get(day, 0) < thresholds.min_articles_per_day}
-        shown = ", ".join(f"{day}: {count}" for day, count in list(short.items())[:5]) + (", ..." if len(short) > 5 else "")
-        checks.append(Check("articles_per_day", not short, len(short), thresholds.min_articles_per_day,
-                            f"{len(short)} of {len(full_days)} finished days listed fewer than "
-                            f"{thresholds.min_articles_per_day} articles ({shown})"))
+        checks.append(_days_check(stats, full_days, thresholds.min_articles_per_day))
 
     if items:
         for name in thresholds.coverage_fields:
@@ -169,11 +172,57 @@ def summarize(
                                 f"{fallback:.0%} of items needed the metadata fallback (limit "
                                 f"{thresholds.max_fallback_share:.0%}): has the site's layout changed?"))
 
+    checks.extend(_output_checks(stats, run_id))
+    return summary
+
+
+def _days_check(stats: dict, full_days: Sequence[str], minimum: int) -> Check:
+    """Every finished day's index was read and listed at least ``minimum`` articles. A day none of
+    whose index pages was read (the run was interrupted, its index failed) is "not read", not 0."""
+    listed, pages = _group(stats, "index/articles"), _group(stats, "index/pages")
+    unread = [day for day in full_days if not pages.get(day) and day not in listed]
+    short = {day: listed.get(day, 0) for day in full_days if day not in unread and listed.get(day, 0) < minimum}
+    bad = [day for day in full_days if day in unread or day in short]
+    shown = ", ".join(f"{day}: {'not read' if day in unread else short[day]}" for day in bad[:5])
+    shown += ", ..." if len(bad) > 5 else ""
+    few = f"listed fewer than {minimum} articles"
+    what = few if not unread else "were not read" if not short else f"were not read or {few}"
+    return Check("articles_per_day", not bad, len(bad), minimum, f"{len(bad)} of {len(full_days)} finished days {what} ({shown})")
+
+
+def _output_checks(stats: dict, run_id: int | None) -> list[Check]:
+    """The run's own files and database writes: the WARC archive, the JSON lines file, the store."""
+    checks = []
+    store_failed = bool(stats.get(f"{PREFIX}store_failed"))  # a count of articles
+    feed = _group(stats, "feed")
+    feed_failed = bool(feed.get("write_failed")) or any(
+        count for key, count in stats.items() if key.startswith("feedexport/failed_count/"))
     if stats.get(f"{PREFIX}warc/write_failed"):
-        checks.append(Check("warc_written", False, message="writing the WARC archive failed; later responses were not archived"))
+        warc = _group(stats, "warc")
+        if warc.get("file"):
+            message = (f"writing the WARC file {warc['file']} failed ({warc.get('error', 'error')}): "
+                       f"{warc.get('not_archived', 0)} responses were not archived")
+        else:
+            message = "writing the WARC archive failed; later responses were not archived"
+        checks.append(Check("warc_written", False, warc.get("not_archived"), message=message))
+    if feed_failed:
+        checks.append(_feed_check(feed, store_failed, run_id))
     not_stored = stats.get(f"{PREFIX}store_failed")
     if not_stored:
         checks.append(Check("stored", False, not_stored, 0,
-                            f"{not_stored} fetched articles not stored: the database was unavailable "
+                            f"{not_stored} fetched article{'s' if not_stored != 1 else ''} not stored: the database was unavailable "
                             "(the log says how to store them)"))
-    return summary
+    return checks
+
+
+def _feed_check(feed: dict, store_failed: bool, run_id: int | None) -> Check:
+    if "file" not in feed:  # another storage's failure, counted by Scrapy only
+        return Check("exported", False, message="the feed export failed to store the run's items (see the log)")
+    not_written, items = feed.get("items_not_written", 0), feed.get("items", 0)
+    lacks = f"the JSON lines file {feed['file']} lacks {not_written} of the run's {items} items ({feed.get('error', 'error')})"
+    if store_failed:
+        return Check("exported", False, not_written, message=f"{lacks}; storing to the database failed too")
+    run = f" --run {run_id}" if run_id is not None else ""
+    return Check("exported", False, not_written,
+                 message=f"{lacks}; the database has the run's articles: newscrawl export --format jsonl{run} "
+                         f"-o <file> writes them")

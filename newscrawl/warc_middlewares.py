@@ -29,6 +29,7 @@ from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles
 from newscrawl.meta import CAPTURE, PAGE_KIND
 from newscrawl.archive.replay import ReplayArchive
 from newscrawl.archive.writer import DEFAULT_GZIP_LEVEL, checked_gzip_level
+from newscrawl.feeds import failure_text
 
 logger = logging.getLogger(__name__)
 
@@ -153,16 +154,24 @@ class WarcCaptureMiddleware:
         return None
 
     def process_response(self, request, response, spider=None):
-        if self.files is None or self.failed or not self.wanted(request):
+        if self.files is None or not self.wanted(request):
             return response
         stats = self.crawler.stats
+        if self.failed:
+            stats.inc_value("newscrawl/warc/not_archived")
+            return response
         try:
             capture = self.files.write_exchange(exchange_of(request, response))
         except OSError as error:
-            # Crawling on without an archive beats losing the run; the summary marks it failed.
+            # Crawling on without an archive beats losing the run; the summary marks it failed. The
+            # writer has cut the file back to its last whole record.
             self.failed = True
             stats.set_value("newscrawl/warc/write_failed", 1)
-            logger.error("writing the WARC archive failed, no further responses are archived: %s", error)
+            stats.set_value("newscrawl/warc/file", str(self.files.path))
+            stats.set_value("newscrawl/warc/error", failure_text(error))
+            stats.inc_value("newscrawl/warc/not_archived")
+            logger.error("%s writing %s: no further responses are archived in this run (%d archived before)",
+                         failure_text(error), self.files.path, stats.get_value("newscrawl/warc/responses", 0))
             return response
         request.meta[CAPTURE] = capture
         stats.inc_value("newscrawl/warc/responses")

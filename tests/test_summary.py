@@ -47,7 +47,8 @@ def test_a_finished_day_with_too_few_articles_fails():
     assert summary.failures == ["1 of 2 finished days listed fewer than 10 articles (2024-05-01: 3)"]
     (check,) = [check for check in summary.checks if check.name == "articles_per_day"]
     assert (check.ok, check.value, check.limit) == (False, 1, 10)
-    many = summarize({}, LIMITS, False, full_days=[f"2024-05-{day:02d}" for day in range(1, 8)])
+    days = [f"2024-05-{day:02d}" for day in range(1, 8)]
+    many = summarize({f"newscrawl/index/pages/{day}": 1 for day in days}, LIMITS, False, full_days=days)
     assert many.failures == ["7 of 7 finished days listed fewer than 10 articles "
                              "(2024-05-01: 0, 2024-05-02: 0, 2024-05-03: 0, 2024-05-04: 0, 2024-05-05: 0, ...)"]
 
@@ -70,4 +71,4 @@ def test_storage_and_archive_failures_fail_the_run_and_counts_carry_the_checks()
     assert summary.outcome == "failed"
     counts = summary.counts()
     assert [check["name"] for check in counts["checks"] if not check["ok"]] == ["warc_written", "stored"]
-    assert counts["failures"][-1] == "1 fetched articles not stored: the database was unavailable (the log says how to store them)"
+    assert counts["failures"][-1] == "1 fetched article not stored: the database was unavailable (the log says how to store them)"

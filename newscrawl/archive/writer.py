@@ -45,7 +45,7 @@ class GzipMemberPerRecord:
     to the file, so a record start is always a member start and a killed crawl loses no finished record.
     """
 
-    def __init__(self, file: io.BufferedWriter, level: int) -> None:
+    def __init__(self, file: io.FileIO, level: int) -> None:
         self.file = file
         self.level = level
         self.compressor = self._new_member()
@@ -53,12 +53,16 @@ class GzipMemberPerRecord:
     def _new_member(self):
         return zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS | 16)  # | 16: gzip framing
 
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:  # an unbuffered file may take part of it
+            view = view[self.file.write(view):]
+
     def write(self, data: bytes) -> None:
-        self.file.write(self.compressor.compress(data))
+        self._write_all(self.compressor.compress(data))
 
     def flush(self) -> None:
-        self.file.write(self.compressor.flush())
-        self.file.flush()
+        self._write_all(self.compressor.flush())
         self.compressor = self._new_member()
 
 
@@ -107,7 +111,8 @@ class WarcFiles:
         self.gzip_level = checked_gzip_level(gzip_level)
         # Compression is GzipMemberPerRecord's, set as the writer's output for each file.
         self.writer = WARCWriter(None, gzip=False)
-        self.file: io.BufferedWriter | None = None
+        # Unbuffered: what a failed write (a full disk) left of a record can be cut off again.
+        self.file: io.FileIO | None = None
         self.path: Path | None = None
         self.serial = -1
         self.files_written: list[Path] = []
@@ -119,15 +124,41 @@ class WarcFiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / f"{self.prefix}-{self.serial:05d}.warc.gz"
         # "x": never append to (or clobber) the file of another run.
-        self.file = open(self.path, "xb")
+        self.file = open(self.path, "xb", buffering=0)
         self.writer.out = GzipMemberPerRecord(self.file, self.gzip_level)
         self.files_written.append(self.path)
-        self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, self.warcinfo))
+        try:
+            self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, self.warcinfo))
+        except OSError:
+            # Not even its warcinfo record fits: leave no file that holds no record.
+            self.file.close()
+            self.file = None
+            self.path.unlink(missing_ok=True)
+            self.files_written.pop()
+            raise
 
     def write_exchange(self, exchange: Exchange) -> Capture:
         """Write the request and response records; return where the response record starts."""
         if self.file is None or self.file.tell() >= self.max_bytes:
             self._open_next()
+        assert self.file is not None and self.path is not None
+        start = self.file.tell()
+        try:
+            return self._write_exchange(exchange)
+        except OSError:
+            self._cut_back(start)
+            raise
+
+    def _cut_back(self, offset: int) -> None:
+        """After a failed write: drop what was written of the exchange, so the file ends with whole records."""
+        self.writer.out = GzipMemberPerRecord(self.file, self.gzip_level)
+        try:
+            os.ftruncate(self.file.fileno(), offset)
+            self.file.seek(offset)
+        except OSError:
+            pass  # the file may end in part of a record then; nothing more is written to it
+
+    def _write_exchange(self, exchange: Exchange) -> Capture:
         assert self.file is not None and self.path is not None
         date = datetime_to_iso_date(exchange.date.astimezone(timezone.utc).replace(tzinfo=None))
         request_id = StatusAndHeadersParser.make_warc_id()

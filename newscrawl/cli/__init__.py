@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from newscrawl.cli import db, export, load, stats
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
-from newscrawl.storage import DATABASE_URL_ENV, DatabaseUnavailable, InvalidRecord
+from newscrawl.storage import DATABASE_URL_ENV, BadDatabaseUrl, DatabaseUnavailable, InvalidRecord, migrate
 
 USAGE_ERROR = 2
 
@@ -41,6 +41,12 @@ def parse_date(text: str) -> date:
 def parse_article_id(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"invalid article id {text!r} (expected a number)")
+    return int(text)
+
+
+def parse_run_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid run id {text!r} (expected a number, as newscrawl stats --runs shows)")
     return int(text)
 
 
@@ -72,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
     exporting.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
     exporting.add_argument("--section", metavar="S", help="only this section, e.g. cyberlife")
+    exporting.add_argument("--run", type=parse_run_id, metavar="ID",
+                           help="instead: the article versions crawl run ID stored (new or changed), in the order "
+                           "stored, as its JSON lines file has them (newscrawl stats --runs lists the runs)")
     exporting.add_argument(
         "-o", "--output", type=Path, metavar="PATH", help="default: exports/detikinet-<UTC time>.<format>"
     )
@@ -133,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     upgrading = db_commands.add_parser("upgrade", parents=[database], help="apply the schema migrations")
     upgrading.set_defaults(handler=db.run_upgrade)
+    stamping = db_commands.add_parser(
+        "stamp", parents=[database], help="record the schema revision of tables whose alembic_version table is lost",
+        description="Record REVISION in the alembic_version table without running any migration. Only for a "
+        "database whose tables are those of REVISION but whose alembic_version table is gone (newscrawl says so "
+        "when it finds one).",
+    )
+    stamping.add_argument("revision", choices=migrate.revisions(), metavar="REVISION",
+                          help=f"one of {', '.join(migrate.revisions())}")
+    stamping.set_defaults(handler=db.run_stamp)
     return parser
 
 
@@ -141,10 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
         parser.error(f"--since {args.since} is after --until {args.until}")
+    if getattr(args, "run", None) is not None and (args.since or args.until or args.section):
+        parser.error("--run cannot be combined with --since, --until or --section")
     try:
         return args.handler(args)
     except CliError as error:
         return _fail(str(error), error.exit_code)
+    except BadDatabaseUrl as error:
+        return _fail(str(error), USAGE_ERROR)
     except DatabaseUnavailable as error:
         return _fail(str(error), 1)
     except (SQLAlchemyError, InvalidRecord) as error:

@@ -27,9 +27,13 @@ def run(args: argparse.Namespace) -> int:
     with database, atomic_output(target) as temporary:
         writer = FORMATS[args.format].open_writer(temporary)
         try:
-            articles = progress(
-                database.iter_articles(**filters), lambda: database.count_articles(**filters), "article"
-            )
+            if args.run is not None:  # the versions one crawl stored, as its JSON lines file has them
+                articles = progress(database.iter_run_articles(args.run),
+                                    lambda: database.count_run_articles(args.run), "article")
+            else:
+                articles = progress(
+                    database.iter_articles(**filters), lambda: database.count_articles(**filters), "article"
+                )
             for record in articles:
                 writer.write(record)
                 count += 1

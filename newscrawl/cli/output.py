@@ -16,7 +16,8 @@ def atomic_output(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside target; rename it to target only if the block succeeds.
 
     The temporary file is in the same folder, so the final rename is atomic and an
-    interrupted export leaves no partial file under the final name.
+    interrupted export leaves no partial file under the final name. A failed write (a full disk)
+    becomes one CliError line, and the temporary file is removed.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -28,5 +29,7 @@ def atomic_output(target: Path) -> Iterator[Path]:
     try:
         yield temporary_path
         os.replace(temporary_path, target)
+    except OSError as error:
+        raise CliError(f"cannot write to {target}: {error.strerror or error}; nothing was written under that name") from error
     finally:
         temporary_path.unlink(missing_ok=True)

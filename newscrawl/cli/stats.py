@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.cli.common import open_from_args
 from newscrawl.storage import Stats
@@ -11,6 +14,11 @@ from newscrawl.storage import Stats
 
 def run(args: argparse.Namespace) -> int:
     with open_from_args(args) as database:
+        try:
+            database.mark_interrupted_runs()  # so a killed run does not show as running for ever
+        except SQLAlchemyError as error:  # a read-only database still shows what it holds
+            print(f"newscrawl: warning: runs whose process died could not be marked interrupted: "
+                  f"{str(getattr(error, 'orig', None) or error).splitlines()[0]}", file=sys.stderr)
         if args.runs:
             print(render_runs(database.recent_runs(args.runs)))
         else:

@@ -92,13 +92,18 @@ class DetikInetSpider(scrapy.Spider):
                               cb_kwargs={"day": day, "page": page}, meta={PAGE_KIND: "index"})
 
     async def failed(self, failure):
-        """A page that failed for good (after retries): counted by kind and HTTP status or error."""
+        """A page that failed for good (after retries): counted by kind and HTTP status or error.
+        A page robots.txt disallows is not fetched, and that is no error: counted as a link not followed."""
         request = failure.request
+        kind = request.meta.get(PAGE_KIND, "other")
+        if _disallowed_by_robots(failure):
+            self.crawler.stats.inc_value("newscrawl/skipped/robots_txt")
+            self.logger.info("%s not fetched: disallowed by robots.txt", request.url)
+            return
         response = getattr(failure.value, "response", None)
         status = str(response.status) if response is not None else type(failure.value).__name__
         if _too_large(failure.value):
             status = "too_large"
-        kind = request.meta.get(PAGE_KIND, "other")
         self.crawler.stats.inc_value(f"newscrawl/failed/{kind}/{status}")
         self.logger.warning("%s failed: %s", request.url, status)
         article_id = detik_urls.article_id(request.url)
@@ -116,6 +121,7 @@ class DetikInetSpider(scrapy.Spider):
 
     async def parse_index(self, response, day: date, page: int):
         self.crawler.stats.inc_value("newscrawl/pages/index")
+        self.crawler.stats.inc_value(f"newscrawl/index/pages/{day.isoformat()}")  # the day was read
         cards = response.xpath(INDEX_CARDS)
         self.crawler.stats.inc_value("newscrawl/index/cards", len(cards))
         links = []
@@ -268,6 +274,11 @@ def _too_large(error: BaseException) -> bool:
     or the body refused while it was decompressed (HttpCompressionMiddleware's IgnoreRequest)."""
     return isinstance(error, DownloadCancelledError) or (
         isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error))
+
+
+def _disallowed_by_robots(failure) -> bool:
+    # Scrapy's RobotsTxtMiddleware raises a plain IgnoreRequest with this message, and no subclass.
+    return failure.check(IgnoreRequest) is not None and str(failure.value) == "Forbidden by robots.txt"
 
 
 def _capture(response):

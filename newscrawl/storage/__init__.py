@@ -8,7 +8,13 @@ Typical use::
     statuses = db.store_articles(records, reason="crawl", run_id=run_id)
 """
 
-from newscrawl.storage.database import Database, DatabaseUnavailable, open_database
+from newscrawl.storage.database import (
+    BadDatabaseUrl,
+    Database,
+    DatabaseUnavailable,
+    UnversionedDatabase,
+    open_database,
+)
 from newscrawl.storage.errors import Refusal
 from newscrawl.storage.locks import RunLock, RunLockHeld
 from newscrawl.storage.reads import Stats
@@ -23,6 +29,7 @@ from newscrawl.storage.writes import REASONS, Status
 
 __all__ = [
     "ARTICLE_FIELDS",
+    "BadDatabaseUrl",
     "DATABASE_URL_ENV",
     "DEFAULT_DATABASE_URL",
     "REASONS",
@@ -33,6 +40,7 @@ __all__ = [
     "InvalidRecord",
     "Refusal",
     "Stats",
+    "UnversionedDatabase",
     "Status",
     "fields_hash",
     "mask_password",

@@ -8,12 +8,14 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from newscrawl.storage import gone, migrate, reads, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
 from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
+from newscrawl.storage.locks import run_lock_free
 from newscrawl.storage.urls import mask_password, resolve_database_url
 
 Result = TypeVar("Result")
@@ -25,7 +27,24 @@ class DatabaseUnavailable(RuntimeError):
     def __init__(self, url: str, reason: str) -> None:
         self.url = mask_password(url)
         self.reason = reason
-        super().__init__(f"database {self.url} is unavailable: {reason}")
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return f"database {self.url} is unavailable: {self.reason}"
+
+
+class BadDatabaseUrl(DatabaseUnavailable):
+    """The database URL cannot be parsed: bad input rather than an outage."""
+
+    def describe(self) -> str:
+        return f"database URL {self.url} is malformed: {self.reason}"
+
+
+class UnversionedDatabase(DatabaseUnavailable):
+    """newscrawl's tables exist but not the alembic_version table that says which revision they are."""
+
+    def describe(self) -> str:
+        return f"database {self.url} {self.reason}"
 
 
 def _outage_raises_unavailable(method: Callable[..., Result]) -> Callable[..., Result]:
@@ -140,6 +159,12 @@ class Database:
     ) -> int:
         return reads.count_articles(self.engine, since, until, section)
 
+    def iter_run_articles(self, run_id: int) -> Iterator[dict[str, Any]]:
+        return reads.iter_run_articles(self.engine, run_id)
+
+    def count_run_articles(self, run_id: int) -> int:
+        return reads.count_run_articles(self.engine, run_id)
+
     def iter_current_captures(
         self, since: date | None = None, until: date | None = None, article_id: int | None = None
     ) -> Iterator[tuple[dict[str, Any], str | None, int | None]]:
@@ -161,8 +186,15 @@ class Database:
         return reads.stats(self.engine)
 
     @_outage_raises_unavailable
-    def start_run(self, kind: str, arguments: dict[str, Any] | None = None) -> int:
-        return runs.start_run(self.engine, kind, arguments)
+    def start_run(self, kind: str, arguments: dict[str, Any] | None = None, run_lock: bool = False) -> int:
+        """Record a run; ``run_lock``: its process holds the one-crawl-per-database lock."""
+        return runs.start_run(self.engine, kind, arguments, run_lock)
+
+    @_outage_raises_unavailable
+    def mark_interrupted_runs(self, holding_run_lock: bool = False, spare: int | None = None) -> list[int]:
+        """Mark runs whose process died before finishing them as interrupted (see storage.runs)."""
+        lock_free = (lambda: True) if holding_run_lock else (lambda: run_lock_free(self.engine))
+        return runs.mark_interrupted(self.engine, lock_free, spare)
 
     @_outage_raises_unavailable
     def finish_run(self, run_id: int, counts: dict[str, Any], outcome: str) -> None:
@@ -188,10 +220,14 @@ class Database:
 def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Database:
     """Connect (default URL: see resolve_database_url) and bring the schema up to date.
 
-    Raises DatabaseUnavailable when the URL is malformed, the server is unreachable,
-    or the schema cannot be created.
+    Raises DatabaseUnavailable when the server is unreachable or the schema cannot be created;
+    its subclasses BadDatabaseUrl when the URL cannot be parsed, UnversionedDatabase when
+    newscrawl's tables are there without their alembic_version table.
     """
     url = url or resolve_database_url()
+    problem = _url_problem(url)
+    if problem is not None:
+        raise BadDatabaseUrl(url, problem)
     try:
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError, UnsupportedDatabase, ImportError, OSError) as error:
@@ -201,10 +237,34 @@ def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Dat
             connection.execute(text("SELECT 1"))
         if migrate_schema:
             migrate.ensure_current(engine)
+    except migrate.UnknownRevision as error:
+        engine.dispose()
+        raise UnversionedDatabase(url, str(error)) from None
     except DBAPIError as error:
         engine.dispose()
         raise DatabaseUnavailable(url, _one_line(error.orig or error, url)) from error
     return Database(engine, url)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be parsed as a database URL, or None when it can."""
+    try:
+        make_url(url)
+    except ArgumentError:
+        return "expected dialect+driver://user:password@host:port/database, e.g. postgresql+psycopg://newscrawl@db:5432/newscrawl"
+    except ValueError:
+        # SQLAlchemy's only ValueError here is int() of the port.
+        port = _port_text(url)
+        return f"its port {port!r} is not a number" if port else "its host and port cannot be read"
+    return None
+
+
+def _port_text(url: str) -> str | None:
+    """The text after the host's colon in a URL's authority part, if any."""
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    host_end = authority.rfind("]")  # an IPv6 address in brackets holds colons of its own
+    _, colon, port = authority[host_end + 1:].rpartition(":")
+    return port if colon else None
 
 
 def _one_line(error: BaseException, url: str) -> str:

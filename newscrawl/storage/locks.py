@@ -45,6 +45,21 @@ def _lock_path(database: Path) -> Path:
     return resolved.with_name(resolved.name + ".lock")
 
 
+def run_lock_free(engine: Engine) -> bool:
+    """Whether no process holds the run lock of this database, asked without taking it (taking it,
+    even briefly, could refuse a crawl starting at that moment). PostgreSQL can tell; for SQLite
+    this says False (unknown): its runs are local, and their pids tell."""
+    if make_url(str(engine.url)).get_backend_name() != "postgresql":
+        return False
+    with engine.connect() as connection:
+        held = connection.execute(
+            text("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = :key "
+                 "AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+            {"key": ADVISORY_KEY},
+        ).first()
+    return held is None
+
+
 class RunLock:
     """Held from ``acquire`` until ``release`` (or the end of the process)."""
 
@@ -87,7 +102,7 @@ class RunLock:
             ).first()
             active = connection.execute(
                 text("SELECT id, started_at FROM crawl_runs WHERE kind = 'crawl' AND finished_at IS NULL "
-                     "ORDER BY id DESC LIMIT 1")
+                     "AND outcome IS NULL ORDER BY id DESC LIMIT 1")
             ).first()
             connection.close()
             who = f"server pid {holder.pid}, connected since {holder.backend_start:%Y-%m-%dT%H:%M:%S}" if holder else "unknown"

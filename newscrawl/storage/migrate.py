@@ -8,11 +8,23 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from newscrawl.storage.engine import write_connection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# newscrawl's tables, and the revision whose migrations leave exactly these (a table, or table.column).
+REVISION_MARKS = {
+    "0001": ("articles", "article_revisions", "crawl_runs"),
+    "0002": ("gone_articles",),
+    "0003": ("crawl_runs.pid", "crawl_runs.pid_space", "crawl_runs.run_lock"),
+}
+
+
+class UnknownRevision(RuntimeError):
+    """The schema has newscrawl's tables but no record of its revision; the message says what to do."""
+
 
 # Any constant works if every newscrawl process uses it and no other lock does (locks.py uses "news").
 _PG_MIGRATION_LOCK = 0x6E636D67  # "ncmg"
@@ -26,6 +38,11 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def revisions() -> list[str]:
+    """Every revision, oldest first."""
+    return [script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -43,8 +60,46 @@ def upgrade(engine: Engine) -> None:
     with write_connection(engine) as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        refuse_unversioned_tables(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def refuse_unversioned_tables(connection: Connection) -> None:
+    """Raise UnknownRevision when newscrawl's tables exist without an alembic_version row.
+
+    Migrating from "no revision" would try to create the tables again and fail halfway; which
+    revision they are is the operator's to say (newscrawl db stamp). Checked inside the migration
+    transaction, so a process that finds the tables another one has just created is not refused.
+    """
+    if MigrationContext.configure(connection).get_current_revision() is not None:
+        return
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    ours = sorted(tables & {mark for marks in REVISION_MARKS.values() for mark in marks if "." not in mark})
+    if not ours:
+        return
+    present = set(tables)
+    for table in ours:
+        present.update(f"{table}.{column['name']}" for column in inspector.get_columns(table))
+    matching = None
+    for revision, marks in REVISION_MARKS.items():  # in order: the last whose marks are all there
+        if not present.issuperset(marks):
+            break
+        matching = revision
+    advice = (f"its tables match revision {matching}: if that is right, record it with "
+              f"`newscrawl db stamp {matching}`, or restore the alembic_version table from a backup"
+              if matching else "restore the alembic_version table from a backup, or use another database")
+    raise UnknownRevision(f"has newscrawl's tables ({', '.join(ours)}) but no alembic_version table, so its "
+                          f"schema revision is unknown and it was left unchanged; {advice}")
+
+
+def stamp(engine: Engine, revision: str) -> None:
+    """Record ``revision`` as the schema's revision without running any migration."""
+    config = alembic_config()
+    with write_connection(engine) as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.stamp(config, revision)
 
 
 def ensure_current(engine: Engine) -> None:

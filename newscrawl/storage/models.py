@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -144,6 +145,11 @@ class CrawlRun(Base):
     arguments: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The process that ran it (see storage.runs: a run whose process is gone is marked interrupted).
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    pid_space: Mapped[str | None] = mapped_column(String(100))
+    run_lock: Mapped[bool | None] = mapped_column(Boolean)  # held the one-crawl-per-database lock
 
 
 class GoneArticle(Base):

@@ -13,6 +13,11 @@ from newscrawl.storage.models import Article, ArticleRevision, CrawlRun
 from newscrawl.storage.records import ARTICLE_FIELDS, LIST_FIELDS, TIMESTAMP_FIELDS
 from newscrawl.storage.rows import RECORD_COLUMNS, iso_column, row_to_record
 
+# The same record read from a stored version instead of the current row.
+REVISION_RECORD_COLUMNS = tuple(
+    getattr(ArticleRevision, iso_column(name) if name in TIMESTAMP_FIELDS else name) for name in ARTICLE_FIELDS
+)
+
 # Rows fetched per round trip while streaming; bounds the memory an export needs.
 STREAM_BATCH = 500
 # Keeps IN (...) lists well inside every database's parameter limit.
@@ -97,6 +102,23 @@ def iter_articles(
         result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
         for row in result:
             yield row_to_record(row)
+
+
+def iter_run_articles(engine: Engine, run_id: int) -> Iterator[dict[str, Any]]:
+    """The article versions one run stored (new or changed), in the order it stored them: what its
+    JSON lines file holds when nothing went wrong. Streamed like iter_articles."""
+    statement = (select(*REVISION_RECORD_COLUMNS).where(ArticleRevision.run_id == run_id)
+                 .order_by(ArticleRevision.id))
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=STREAM_BATCH).execute(statement)
+        for row in result:
+            yield row_to_record(row)
+
+
+def count_run_articles(engine: Engine, run_id: int) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(ArticleRevision)
+                                 .where(ArticleRevision.run_id == run_id))
 
 
 def _current_revisions(

@@ -30,7 +30,7 @@ def run(arguments, capsys):
         (["load"], "newscrawl load: error: the following arguments are required: FILE"),
         (["crawl"], "newscrawl: error: argument COMMAND: invalid choice: 'crawl' "
              "(choose from 'export', 'load', 'stats', 'reextract', 'import', 'db')"),
-        (["db", "downgrade"], "newscrawl db: error: argument COMMAND: invalid choice: 'downgrade' (choose from 'upgrade')"),
+        (["db", "downgrade"], "newscrawl db: error: argument COMMAND: invalid choice: 'downgrade' (choose from 'upgrade', 'stamp')"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(arguments, message, capsys):

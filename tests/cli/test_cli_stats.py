@@ -34,7 +34,7 @@ def test_db_upgrade_reports_the_schema_revision(database_url, capsys):
     assert main(["db", "upgrade", "--database-url", database_url]) == 0
 
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"database {database_url} is at schema revision 0002"] * 2
+    assert out == [f"database {database_url} is at schema revision 0003"] * 2
 
 
 def test_stats_runs_lists_each_check_with_its_figures(database, database_url, capsys):

@@ -285,7 +285,8 @@ def test_index_pages_answering_503_fail_the_run_with_exit_1(replica, tmp_path):
     summary = run.summary()
     assert summary["pages fetched"] == "none"
     assert summary["errors by status"] == "503 1"
-    assert summary["outcome"] == "failed (no index page could be read | 1 of 1 pages failed (limit 20%))"
+    assert summary["outcome"] == ("failed (no index page could be read | 1 of 1 pages failed (limit 20%) | "
+                                  f"1 of 1 finished days were not read ({day}: not read))")
     assert [(kind, outcome) for _, kind, outcome, _ in read_database(run)["runs"]] == [("crawl", "failed")]
     assert run.jsonl_files() == []
 

@@ -14,4 +14,4 @@ def test_mark_gone_is_an_upsert_and_lookup_returns_only_gone_ids(database):
     with database.engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT article_id, url, status FROM gone_articles")).all()
     assert [tuple(row) for row in rows] == [(7100001, url, 410)]
-    assert database.schema_revision() == "0002"
+    assert database.schema_revision() == "0003"

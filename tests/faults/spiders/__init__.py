@@ -1,0 +1,1 @@
+"""Spiders of the fault tests, loaded with ``-s SPIDER_MODULES=tests.faults.spiders``."""

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
+from .masking import mask_secrets
 from .storage import Database, open_database, resolve_database_url
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class CrawlDatabase:
             self.database.finish_run(self.run_id, counts, outcome)
         except Exception as error:  # noqa: BLE001 - the run is over; say so and go on closing
             logger.error("could not record the run's outcome in %s: %s", self.database.display_url,
-                         str(error).splitlines()[0] if str(error) else type(error).__name__)
+                         mask_secrets(str(error).splitlines()[0] if str(error) else type(error).__name__, self.url))
 
     def close(self) -> None:
         if self.database is not None:

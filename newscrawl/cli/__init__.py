@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from newscrawl.cli import db, export, load, stats
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
-from newscrawl.storage import DATABASE_URL_ENV, DatabaseUnavailable, InvalidRecord
+from newscrawl.masking import mask_secrets
+from newscrawl.storage import DATABASE_URL_ENV, DatabaseUnavailable, InvalidRecord, resolve_database_url
 
 USAGE_ERROR = 2
 
@@ -141,14 +142,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
         parser.error(f"--since {args.since} is after --until {args.until}")
+    # Every failure line is masked against the database URL in use: a driver's text may quote it.
+    url = getattr(args, "database_url", None) or resolve_database_url()
     try:
         return args.handler(args)
     except CliError as error:
-        return _fail(str(error), error.exit_code)
+        return _fail(mask_secrets(str(error), url), error.exit_code)
     except DatabaseUnavailable as error:
-        return _fail(str(error), 1)
+        return _fail(mask_secrets(str(error), url), 1)
     except (SQLAlchemyError, InvalidRecord) as error:
-        return _fail(f"database error: {_first_line(error)}", 1)
+        return _fail(f"database error: {mask_secrets(_first_line(error), url)}", 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
 

@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 
 from newscrawl.storage import gone, migrate, reads, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
-from newscrawl.storage.urls import mask_password, resolve_database_url
+from newscrawl.masking import mask_password, mask_secrets
+from newscrawl.storage.urls import resolve_database_url
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached or used; the message is one line, password masked."""
+    """The database cannot be reached or used; the message is one line, password masked (also
+    where the reason, often a driver's text, quotes the URL or pieces of the password)."""
 
     def __init__(self, url: str, reason: str) -> None:
         self.url = mask_password(url)
-        self.reason = reason
+        self.reason = mask_secrets(reason, url)
         super().__init__(f"database {self.url} is unavailable: {reason}")
 
 
@@ -127,6 +129,4 @@ def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Dat
 def _one_line(error: BaseException, url: str) -> str:
     """The first line of an error message, with any password it quotes masked."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    message = lines[0] if lines else type(error).__name__
-    masked = mask_password(url)
-    return message.replace(url, masked) if url != masked else message
+    return mask_secrets(lines[0] if lines else type(error).__name__, url)

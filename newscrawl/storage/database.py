@@ -23,7 +23,7 @@ class DatabaseUnavailable(RuntimeError):
     def __init__(self, url: str, reason: str) -> None:
         self.url = mask_password(url)
         self.reason = mask_secrets(reason, url)
-        super().__init__(f"database {self.url} is unavailable: {reason}")
+        super().__init__(f"database {self.url} is unavailable: {self.reason}")
 
 
 class Database:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
+from scrapy.settings import Settings, overridden_settings
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.cli import main
@@ -37,7 +38,7 @@ from tests.storage.support import (  # noqa: F401  (fixtures, registered by impo
     no_database_url_from_environment,
     postgres_url,
 )
-from tests.support import project_crawler
+from tests.support import project_crawler, project_settings
 
 REDIS = "127.0.0.1:6379"
 
@@ -150,6 +151,28 @@ def test_an_unescaped_at_in_the_password_is_masked_in_the_driver_error_too(postg
     assert message.startswith("database postgresql+psycopg://postgres:***@127.0.0.1:5432/test?options=")
     assert "failed to resolve host '***@127.0.0.1'" in message
     assert "AtSecret" not in message and "Pg@" not in message
+
+
+def test_database_unavailable_masks_whatever_reason_it_is_given():
+    """Any code that raises DatabaseUnavailable gets the masking, e.g. for SQLAlchemy's port error on
+    'user:p@ss:word@host' (it reads host 'ss' and port 'word@host')."""
+    url = "postgresql+psycopg://postgres:p@ss:word@127.0.0.1/test"
+    error = DatabaseUnavailable(url, "invalid literal for int() with base 10: 'word@127.0.0.1'")
+    assert str(error) == ("database postgresql+psycopg://postgres:***@127.0.0.1/test is unavailable: "
+                          "invalid literal for int() with base 10: '***@127.0.0.1'")
+
+
+def test_scrapy_logs_no_url_setting_among_its_overridden_settings():
+    """Scrapy's "Overridden settings" line lists only settings that Scrapy itself defines, so the URLs
+    given with -s (priority cmdline) never reach it; the crawls below check the whole log as well."""
+    settings = Settings(project_settings())
+    settings.set("NEWSCRAWL_DATABASE_URL", "postgresql+psycopg://postgres:PgSecret@127.0.0.1/test", "cmdline")
+    settings.set("REDIS_URL", "redis://:RedisSecret@127.0.0.1:6379/0", "cmdline")
+    settings.set("DOWNLOAD_TIMEOUT", 7, "cmdline")
+    shown = dict(overridden_settings(settings))
+    assert shown["DOWNLOAD_TIMEOUT"] == 7  # -s settings Scrapy knows are listed...
+    assert "NEWSCRAWL_DATABASE_URL" not in shown and "REDIS_URL" not in shown  # ...ours are not
+    assert "Secret" not in repr(shown)
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
 from .archive.capture import Capture
+from .masking import mask_secrets
 from .storage import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Database, DatabaseUnavailable, mask_password
 from .storage import open_database, resolve_database_url
 
@@ -265,9 +266,9 @@ class CrawlDatabase:
         try:
             self.database.finish_run(self.run_id, counts, outcome)
         except Exception as error:  # noqa: BLE001 - the run is over; say so and go on closing
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            logger.error("the outcome of run %s (%s) could not be recorded in crawl_runs, where it stays "
-                         "unfinished: %s", self.run_id, outcome, message)
+            message = mask_secrets(str(error).splitlines()[0] if str(error) else type(error).__name__, self.url)
+            logger.error("the outcome of run %s (%s) could not be recorded in crawl_runs of %s, where it stays "
+                         "unfinished: %s", self.run_id, outcome, self.database.display_url, message)
 
     def close(self) -> None:
         if self.database is not None:

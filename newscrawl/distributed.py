@@ -40,7 +40,6 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from scrapy import signals
@@ -52,6 +51,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
+
+from newscrawl.masking import mask_password, mask_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -68,25 +69,21 @@ class SharedCrawlUnavailable(RuntimeError):
     """Redis cannot be reached (or REDIS_URL is not a Redis URL); the message says which."""
 
 
-def mask_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
-
-
 def check_redis(url: str) -> None:
     """Raise SharedCrawlUnavailable unless a Redis server answers at ``url``."""
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
     except ValueError as error:
-        raise SharedCrawlUnavailable(f"REDIS_URL {mask_password(url)} is not a Redis URL: {error}") from None
+        raise SharedCrawlUnavailable(
+            f"REDIS_URL {mask_password(url)} is not a Redis URL: {mask_secrets(str(error), url)}") from None
     try:
         client.ping()
+    except redis.AuthenticationError as error:  # it answered: "unreachable" would be untrue
+        raise SharedCrawlUnavailable(
+            f"Redis at {mask_password(url)} refused the credentials of REDIS_URL: {mask_secrets(str(error), url)}") from None
     except (redis.RedisError, OSError) as error:
-        raise SharedCrawlUnavailable(f"Redis at {mask_password(url)} is unreachable: {error}") from None
+        raise SharedCrawlUnavailable(
+            f"Redis at {mask_password(url)} is unreachable: {mask_secrets(str(error), url)}") from None
     finally:
         client.close()
 
@@ -414,7 +411,8 @@ class SharedScheduler(RedisScheduler):
         try:
             server.ping()
         except redis.RedisError as error:
-            raise SharedCrawlUnavailable(f"REDIS_URL {mask_password(url)} is not usable: {error}") from None
+            raise SharedCrawlUnavailable(
+                f"REDIS_URL {mask_password(url)} is not usable: {mask_secrets(str(error), url)}") from None
         return cls(server, crawler)
 
     @classmethod

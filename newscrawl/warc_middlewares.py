@@ -30,6 +30,7 @@ from newscrawl.meta import CAPTURE, PAGE_KIND
 from newscrawl.archive.replay import ReplayArchive
 from newscrawl.archive.writer import DEFAULT_GZIP_LEVEL, checked_gzip_level
 from newscrawl.feeds import failure_text
+from newscrawl.masking import mask_values
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,8 @@ class WarcCaptureMiddleware:
             "format": "WARC File Format 1.0",
             "isPartOf": run,
             "run-started": started.strftime("%Y-%m-%dT%H:%M:%SZ") if started else "",
-            "arguments": json.dumps(dict(plan.arguments) if plan else {}, ensure_ascii=False, sort_keys=True),
+            "arguments": json.dumps(mask_values(dict(plan.arguments) if plan else {}), ensure_ascii=False,
+                                    sort_keys=True),
             "http-header-user-agent": settings.get("USER_AGENT", ""),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "hostname": socket.gethostname(),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -144,24 +143,34 @@ def test_a_worker_that_took_a_request_is_busy_at_once(server, keys):
     assert (outcome.state, outcome.busy_worker) == ("wait", "a")
 
 
+def let_deadline_pass(server, keys, worker_id: str) -> None:
+    """As if the worker's timeout had run out without a heartbeat: its deadline (ms of Redis time)
+    becomes 0, its state stays. The test moves the clock instead of waiting on it, so the outcome
+    does not depend on how many milliseconds pass between two script calls."""
+    state, _deadline = server.hget(keys.workers, worker_id).decode().split(" ")
+    server.hset(keys.workers, worker_id, f"{state} 0")
+
+
 def test_a_dead_worker_is_given_up_after_its_timeout(server, keys):
-    alive, dead = worker(server, keys, "alive"), worker(server, keys, "dead", timeout=0.001)
+    alive, dead = worker(server, keys, "alive"), worker(server, keys, "dead")
     alive.join()
     dead.join()  # busy, and never heard of again
-    assert alive.idle({}).state in ("wait", "done")
-    time.sleep(0.05)
+    waiting = alive.idle({})
+    assert (waiting.state, waiting.busy_worker) == ("wait", "dead")  # within its timeout: still live
+    let_deadline_pass(server, keys, "dead")
     outcome = alive.idle({})
     assert (outcome.state, outcome.dead_workers) == ("done", ("dead",))
+    assert server.hkeys(keys.workers) == [b"alive"]
     assert alive.leave({}) is not None  # no live worker is left: the keys go
     assert existing(server, keys) == set()
 
 
 def test_a_worker_joining_after_every_worker_died_discards_their_leftovers(server, keys):
-    dead = worker(server, keys, "dead", timeout=0.001)
+    dead = worker(server, keys, "dead")
     dead.join()
     server.zadd(keys.queue, {b"lost": 0})
     server.sadd(keys.seen, "index-page-1")
-    time.sleep(0.05)
+    let_deadline_pass(server, keys, "dead")
     fresh = worker(server, keys, "fresh")
     others, discarded = fresh.join()
     assert (others, discarded) == (0, 3)  # queue, seen-filter, tally

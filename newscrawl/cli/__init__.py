@@ -19,7 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from newscrawl.cli import db, export, load, stats
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
+from newscrawl.masking import mask_secrets
 from newscrawl.storage import DATABASE_URL_ENV, BadDatabaseUrl, DatabaseUnavailable, InvalidRecord, migrate
+from newscrawl.storage import resolve_database_url
 
 USAGE_ERROR = 2
 
@@ -161,16 +163,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--since {args.since} is after --until {args.until}")
     if getattr(args, "run", None) is not None and (args.since or args.until or args.section):
         parser.error("--run cannot be combined with --since, --until or --section")
+    # Every failure line is masked against the database URL in use: a driver's text may quote it.
+    url = getattr(args, "database_url", None) or resolve_database_url()
     try:
         return args.handler(args)
     except CliError as error:
-        return _fail(str(error), error.exit_code)
+        return _fail(mask_secrets(str(error), url), error.exit_code)
     except BadDatabaseUrl as error:
-        return _fail(str(error), USAGE_ERROR)
+        return _fail(mask_secrets(str(error), url), USAGE_ERROR)
     except DatabaseUnavailable as error:
-        return _fail(str(error), 1)
+        return _fail(mask_secrets(str(error), url), 1)
     except (SQLAlchemyError, InvalidRecord) as error:
-        return _fail(f"database error: {_first_line(error)}", 1)
+        return _fail(f"database error: {mask_secrets(_first_line(error), url)}", 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
 

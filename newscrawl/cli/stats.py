@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.cli.common import open_from_args
+from newscrawl.masking import mask_values
 from newscrawl.storage import Stats
 
 
@@ -62,7 +63,8 @@ def render_runs(runs: list[dict[str, Any]]) -> str:
     lines = []
     for run in runs:
         counts = run["counts"] or {}
-        arguments = " ".join(f"{key}={value}" for key, value in (run["arguments"] or {}).items()) or "(none)"
+        # Masked again: rows written before arguments were masked on the way in may hold secrets.
+        arguments = " ".join(f"{key}={value}" for key, value in mask_values(run["arguments"] or {}).items()) or "(none)"
         lines += [f"run #{run['id']} {run['kind']}  {_when(run['started_at'])} -> {_when(run['finished_at'])}  "
                   f"{run['outcome'] or 'running'}", f"  arguments: {arguments}"]
         if _headline_counts(counts):

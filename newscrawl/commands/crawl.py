@@ -13,6 +13,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from newscrawl.distributed import SharedCrawlUnavailable, check_redis
+from newscrawl.masking import mask_secrets
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.storage import DatabaseUnavailable, RunLock, RunLockHeld, open_database, resolve_database_url
 from newscrawl.warc_middlewares import BadSetting, warc_gzip_level
@@ -76,7 +77,8 @@ class Command(ScrapyCrawlCommand):
                 self.lock.release()
             self.database.close()
 
-    @staticmethod
-    def refuse(message: str, exitcode: int):
-        print(f"scrapy crawl detikinet: error: {message}", file=sys.stderr)
+    def refuse(self, message: str, exitcode: int):
+        # The messages mask their URLs already; this also covers an argument (urls=) quoted back.
+        urls = (self.settings.get("REDIS_URL"), resolve_database_url(self.settings.get("NEWSCRAWL_DATABASE_URL")))
+        print(f"scrapy crawl detikinet: error: {mask_secrets(message, *urls)}", file=sys.stderr)
         sys.exit(exitcode)

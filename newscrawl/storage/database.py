@@ -14,19 +14,21 @@ from sqlalchemy.orm import Session
 
 from newscrawl.storage import gone, migrate, reads, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
+from newscrawl.masking import mask_password, mask_secrets
 from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
 from newscrawl.storage.locks import run_lock_free
-from newscrawl.storage.urls import mask_password, resolve_database_url
+from newscrawl.storage.urls import resolve_database_url
 
 Result = TypeVar("Result")
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached or used; the message is one line, password masked."""
+    """The database cannot be reached or used; the message is one line, password masked (also
+    where the reason, often a driver's text, quotes the URL or pieces of the password)."""
 
     def __init__(self, url: str, reason: str) -> None:
         self.url = mask_password(url)
-        self.reason = reason
+        self.reason = mask_secrets(reason, url)
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -251,7 +253,7 @@ def _url_problem(url: str) -> str | None:
     try:
         make_url(url)
     except ArgumentError:
-        return "expected dialect+driver://user:password@host:port/database, e.g. postgresql+psycopg://newscrawl@db:5432/newscrawl"
+        return "expected dialect+driver://[user[:password]@]host[:port]/database, e.g. postgresql+psycopg://newscrawl@db:5432/newscrawl"
     except ValueError:
         # SQLAlchemy's only ValueError here is int() of the port.
         port = _port_text(url)
@@ -270,6 +272,4 @@ def _port_text(url: str) -> str | None:
 def _one_line(error: BaseException, url: str) -> str:
     """The first line of an error message, with any password it quotes masked."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    message = lines[0] if lines else type(error).__name__
-    masked = mask_password(url)
-    return message.replace(url, masked) if url != masked else message
+    return mask_secrets(lines[0] if lines else type(error).__name__, url)

@@ -1,10 +1,12 @@
 """Bookkeeping of crawl, load and re-extraction runs, and of runs whose process died.
 
-A run's row records the process running it: host, pid, the pid's numbering (``pid_space``: the
-machine's boot and the pid namespace, Linux only) and whether it held the one-crawl-per-database
-run lock. A row left unfinished by a killed process is marked ``interrupted`` once that is known
-for sure: its pid is gone from the same pid numbering, or it held the run lock and the lock is now
-free (the lock is released only after the row is finished, or with the dead process).
+Arguments and counts are stored with secrets masked: a spider argument such as ``urls=`` may carry
+credentials too. A run's row records the process running it: host, pid, the pid's numbering
+(``pid_space``: the machine's boot and the pid namespace, Linux only) and whether it held the
+one-crawl-per-database run lock. A row left unfinished by a killed process is marked
+``interrupted`` once that is known for sure: its pid is gone from the same pid numbering, or it held
+the run lock and the lock is now free (the lock is released only after the row is finished, or with
+the dead process).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from newscrawl.masking import mask_values
 from newscrawl.storage.models import CrawlRun
 from newscrawl.storage.writes import utcnow
 
@@ -37,7 +40,7 @@ def start_run(engine: Engine, kind: str, arguments: dict[str, Any] | None = None
     with engine.begin() as connection:
         return connection.scalar(
             insert(CrawlRun)
-            .values(kind=kind, started_at=utcnow(), arguments=arguments or {}, host=socket.gethostname(),
+            .values(kind=kind, started_at=utcnow(), arguments=mask_values(arguments or {}), host=socket.gethostname(),
                     pid=os.getpid(), pid_space=pid_space(), run_lock=run_lock)
             .returning(CrawlRun.id)
         )
@@ -48,7 +51,7 @@ def finish_run(engine: Engine, run_id: int, counts: dict[str, Any], outcome: str
         connection.execute(
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
-            .values(finished_at=utcnow(), counts=counts, outcome=outcome)
+            .values(finished_at=utcnow(), counts=mask_values(counts), outcome=outcome)
         )
 
 

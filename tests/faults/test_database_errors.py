@@ -41,7 +41,7 @@ def test_a_malformed_port_is_one_line_and_exit_2_from_the_cli(arguments, tmp_pat
 
 
 @pytest.mark.parametrize(("url", "reason"), [
-    ("just-a-path.sqlite3", "expected dialect+driver://user:password@host:port/database, "
+    ("just-a-path.sqlite3", "expected dialect+driver://[user[:password]@]host[:port]/database, "
                             "e.g. postgresql+psycopg://newscrawl@db:5432/newscrawl"),
     ("postgresql://u@[::1]:x5432/news", "its port 'x5432' is not a number"),
 ])

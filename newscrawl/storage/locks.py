@@ -1,6 +1,8 @@
 """One crawl at a time per database.
 
-PostgreSQL: a session-level advisory lock held on a dedicated connection for the whole run.
+PostgreSQL: a session-level advisory lock held on a dedicated connection for the whole run, keyed
+by the schema the connection works in (its search_path), so that two newscrawl databases kept in
+two schemas of one PostgreSQL database never refuse each other.
 SQLite: an exclusive ``flock`` on a lock file beside the database file.
 Both are released by the server or the kernel when the holding process dies, so a lock left
 by a killed crawl never blocks the next one. The lock file also records who holds it, so the
@@ -13,6 +15,7 @@ import fcntl
 import json
 import os
 import socket
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,8 +23,20 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-# An arbitrary constant: the advisory-lock key of "a newscrawl crawl writes this database".
+# An arbitrary constant: the first advisory-lock key of "a newscrawl crawl writes this database";
+# the second is the schema's (schema_key).
 ADVISORY_KEY = 0x6E657773  # "news"
+# The pg_locks row of our advisory lock: taken with two int4 keys, it shows them as classid and objid,
+# with objsubid 2.
+_OUR_LOCK = ("l.locktype = 'advisory' AND l.granted AND l.classid = :key AND l.objid = :schema AND l.objsubid = 2 "
+             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+_KEYS = "CAST(:key AS integer), CAST(:schema AS integer)"
+
+
+def schema_key(connection) -> int:
+    """The advisory-lock key of the schema this connection works in (a non-negative int4)."""
+    schema = connection.execute(text("SELECT current_schema()")).scalar() or ""
+    return zlib.crc32(schema.encode("utf-8")) & 0x7FFFFFFF
 
 
 class RunLockHeld(RuntimeError):
@@ -52,11 +67,8 @@ def run_lock_free(engine: Engine) -> bool:
     if make_url(str(engine.url)).get_backend_name() != "postgresql":
         return False
     with engine.connect() as connection:
-        held = connection.execute(
-            text("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = :key "
-                 "AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
-            {"key": ADVISORY_KEY},
-        ).first()
+        held = connection.execute(text(f"SELECT 1 FROM pg_locks l WHERE {_OUR_LOCK}"),
+                                  {"key": ADVISORY_KEY, "schema": schema_key(connection)}).first()
     return held is None
 
 
@@ -66,6 +78,7 @@ class RunLock:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._connection = None
+        self._keys: dict[str, int] = {}
         self._file = None
         url = make_url(str(engine.url))
         self.is_postgres = url.get_backend_name() == "postgresql"
@@ -92,13 +105,14 @@ class RunLock:
 
     def _acquire_advisory(self) -> None:
         connection = self.engine.connect()
-        got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+        self._keys = {"key": ADVISORY_KEY, "schema": schema_key(connection)}
+        got = connection.execute(text(f"SELECT pg_try_advisory_lock({_KEYS})"), self._keys).scalar()
         connection.commit()
         if not got:
             holder = connection.execute(
                 text("SELECT l.pid, a.client_addr, a.backend_start FROM pg_locks l JOIN pg_stat_activity a "
-                     "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted"),
-                {"key": ADVISORY_KEY},
+                     f"ON a.pid = l.pid WHERE {_OUR_LOCK}"),
+                self._keys,
             ).first()
             active = connection.execute(
                 text("SELECT id, started_at FROM crawl_runs WHERE kind = 'crawl' AND finished_at IS NULL "
@@ -129,7 +143,7 @@ class RunLock:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+                self._connection.execute(text(f"SELECT pg_advisory_unlock({_KEYS})"), self._keys)
                 self._connection.commit()
             except DBAPIError:
                 pass  # the connection was lost, and the server released the session's lock with it

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.storage import RunLock, RunLockHeld, open_database
+from tests.storage.support import fresh_postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +29,19 @@ def test_a_second_lock_is_refused_until_the_first_is_released(request, backend):
         holder.release()
         second = RunLock(second_db.engine).acquire()
         second.release()
+
+
+def test_two_newscrawl_databases_in_two_postgres_schemas_have_two_locks(postgres_url):
+    with fresh_postgres_schema() as other_url, open_database(postgres_url) as first, \
+            open_database(postgres_url) as same, open_database(other_url) as other:
+        holder = RunLock(first.engine).acquire()
+        try:
+            with pytest.raises(RunLockHeld):
+                RunLock(same.engine).acquire()
+            RunLock(other.engine).acquire().release()  # another schema: another database to newscrawl
+        finally:
+            holder.release()
+        RunLock(same.engine).acquire().release()
 
 
 def test_one_sqlite_database_has_one_lock_whatever_path_names_it(tmp_path, monkeypatch):

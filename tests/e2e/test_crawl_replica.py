@@ -321,3 +321,13 @@ def test_run_without_arguments_reads_the_rss_and_stores_every_served_article(rep
     assert summary["links not followed"] == ", ".join(f"{kind} {count}" for kind, count in sorted(
         Counter(site.fixture(name)[0]["kind"] for name in site.others.values()).items()))
     assert summary["outcome"] == "ok"
+
+
+def test_a_run_that_ends_early_is_stored_as_failed(replica, tmp_path):
+    """The outcome in crawl_runs is the one the run exits with and logs, the "finished" check included."""
+    run = run_crawl(replica, tmp_path, *RANGE_ARGUMENTS, "-s", "CLOSESPIDER_PAGECOUNT=5")
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert run.summary()["outcome"].startswith("failed (")
+    assert "crawl ended early: closespider_pagecount" in run.summary()["outcome"]
+    [(_, kind, outcome, _)] = read_database(run)["runs"]
+    assert (kind, outcome) == ("crawl", "failed")

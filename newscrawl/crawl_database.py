@@ -47,15 +47,16 @@ class StoredArticles:
 
     def __init__(self, database):
         self.database = database
-        # Articles a skip lookup found neither stored nor gone, until the dedupe pipeline takes them.
-        self.found_unstored: set[int] = set()
+        # Articles (publisher, article_id) a skip lookup found neither stored nor gone, until the
+        # dedupe pipeline takes them.
+        self.found_unstored: set[tuple[str, int]] = set()
 
-    def reasons_to_skip(self, article_ids: Iterable[int], young_since: datetime) -> dict[int, str]:
-        """Those of these articles that need no fetch, each with why: 'already_stored' (and not
-        published since ``young_since``) or 'gone' (404/410 before). Two queries for any number of
-        ids, so an index page asks once for all its cards."""
+    def reasons_to_skip(self, publisher: str, article_ids: Iterable[int], young_since: datetime) -> dict[int, str]:
+        """Those of these articles of the publisher that need no fetch, each with why: 'already_stored'
+        (and not published since ``young_since``) or 'gone' (404/410 before). Two queries for any
+        number of ids, so an index page asks once for all its cards."""
         ids = list(dict.fromkeys(article_ids))
-        known = self.database.known_articles(ids)
+        known = self.database.known_articles(publisher, ids)
         reasons = {
             article_id: "already_stored"
             for article_id, published in known.items()
@@ -63,24 +64,24 @@ class StoredArticles:
         }
         # A stored article is never 'gone': a young one is fetched again even after a 404.
         unknown = [article_id for article_id in ids if article_id not in known]
-        gone = self.database.gone_articles(unknown)
+        gone = self.database.gone_articles(publisher, unknown)
         reasons.update(dict.fromkeys(gone, "gone"))
-        self.found_unstored.update(article_id for article_id in unknown if article_id not in gone)
+        self.found_unstored.update((publisher, article_id) for article_id in unknown if article_id not in gone)
         return reasons
 
-    def take_found_unstored(self, article_id: int) -> bool:
+    def take_found_unstored(self, publisher: str, article_id: int) -> bool:
         """Whether a skip lookup of this run found the article not stored; answered once per article.
 
         The dedupe pipeline then has no stored version to compare with and skips its query. Should
         another process store the article meanwhile, the store's upsert still sorts it out.
         """
-        if article_id in self.found_unstored:
-            self.found_unstored.discard(article_id)
+        if (publisher, article_id) in self.found_unstored:
+            self.found_unstored.discard((publisher, article_id))
             return True
         return False
 
-    def record_gone(self, article_id: int, url: str, status: int) -> None:
-        self.database.mark_gone(article_id, url, status)
+    def record_gone(self, publisher: str, article_id: int, url: str, status: int) -> None:
+        self.database.mark_gone(publisher, article_id, url, status)
 
 
 class CrawlDatabase:

@@ -92,10 +92,11 @@ def check_redis(url: str) -> None:
 def plan_key(plan) -> str:
     """The part of the keys that names a crawl: ``<first day>..<last day>:<digest>`` (``urls:<digest>``
     for a URL list). Runs with the same arguments on the same WIB day share it; any difference in
-    what they would fetch (range, RSS, URL list, refresh, replay) gives another digest."""
+    what they would fetch (channels, range, RSS, URL list, refresh, replay) gives another digest."""
     if plan is None:
         return "all"
     identity = {
+        "channels": list(plan.channels),
         "days": [plan.first_day.isoformat(), plan.last_day.isoformat()] if plan.days else None,
         "rss": plan.read_rss,
         "urls": list(plan.article_urls),

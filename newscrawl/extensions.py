@@ -35,8 +35,11 @@ def summarize_crawl(crawler, reason: str | None = None, run_id: int | None = Non
     started = getattr(spider, "run_started_at", None)
     today = started.astimezone(WIB).date() if started else None
     full_days = [day.isoformat() for day in days if today and day < today]
-    stats, thresholds = crawler.stats.get_stats(), Thresholds.from_settings(crawler.settings)
-    summary = summarize(stats, thresholds, expects_index=bool(days), full_days=full_days, run_id=run_id)
+    site_channels = getattr(spider, "channels", ())
+    channels = tuple(channel.slug for channel in site_channels)
+    stats, thresholds = crawler.stats.get_stats(), Thresholds.from_settings(crawler.settings, site_channels)
+    summary = summarize(stats, thresholds, expects_index=bool(days), full_days=full_days, run_id=run_id,
+                        channels=channels)
     crawl_wide = crawl_wide_stats(stats)
     if crawl_wide is not None:
         # Several workers shared this crawl (REDIS_URL): the counts stay this worker's, the checks
@@ -44,7 +47,7 @@ def summarize_crawl(crawler, reason: str | None = None, run_id: int | None = Non
         # this worker's own files are judged by its own figures.
         crawl_wide.update({key: value for key, value in stats.items() if key.startswith(OWN_FILES_STATS)})
         summary.checks = summarize(crawl_wide, thresholds, expects_index=bool(days), full_days=full_days,
-                                   run_id=run_id).checks
+                                   run_id=run_id, channels=channels).checks
     if reason is not None and reason != "finished":
         summary.checks.append(Check("finished", False, message=f"crawl ended early: {reason}"))
     return summary

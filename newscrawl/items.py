@@ -16,13 +16,22 @@ def _field(doc: str) -> scrapy.Field:
 
 class ArticleItem(scrapy.Item):
     url = _field(
-        "Canonical https URL of the article, host inet.detik.com, without tracking "
-        "parameters (legacy /read/ URLs keep their /read/ path)."
+        "Canonical https URL of the article on its channel's host, without tracking parameters "
+        "(old URL forms such as detik's /read/... keep their path)."
     )
-    article_id = _field("detik's numeric article id (int), from the URL or the articleid meta.")
+    publisher = _field("The site the article belongs to, as declared in newscrawl/sites: 'detik'.")
+    channel = _field(
+        "The publisher's channel, by the slug its site declaration gives it (newscrawl/sites), e.g. detik's "
+        "'news', 'sport' or 'jabar'."
+    )
+    article_id = _field("The publisher's numeric article id (int), from the URL or the article id meta.")
     section = _field(
-        "Section key: the URL path segment after the host (e.g. 'cyberlife'); for legacy "
-        "/read/ URLs the last breadcrumb entry, lowercased (e.g. 'security')."
+        "Section key: the first URL path segment after the channel (e.g. 'cyberlife', 'sepakbola'); for "
+        "old URLs without one (/read/...) the last breadcrumb entry, lowercased (e.g. 'security')."
+    )
+    section_path = _field(
+        "Every path segment between the channel and the article id, joined with '/' (e.g. "
+        "'sepakbola/liga-inggris'); the section where the URL names none."
     )
     headline = _field("Headline, whitespace-normalised.")
     summary = _field("The page's meta description (str) or null.")
@@ -33,7 +42,7 @@ class ArticleItem(scrapy.Item):
     )
     published_raw = _field("The publication date exactly as printed on the page, e.g. 'Senin, 17 Des 2018 20:26 WIB'.")
     authors = _field("List of author names, split from the channel label and from each other.")
-    byline = _field("The byline as printed, e.g. 'Virgina Maulita Putri - detikInet'.")
+    byline = _field("The byline as printed, e.g. 'Virgina Maulita Putri - detikInet'; names come before the last ' - '.")
     editor_initials = _field("Writer/editor initials without parentheses, e.g. 'rns/fyk', or null.")
     image_url = _field("Absolute URL of the lead image as served in the article, or null.")
     photo_caption = _field("Lead photo caption without its credit, or null.")
@@ -49,7 +58,7 @@ class ArticleItem(scrapy.Item):
     page_count = _field("Number of article pages merged into this item (int, 1 for single-page articles).")
     word_count = _field("Number of whitespace-separated words in body (int).")
     content_hash = _field("sha256 hex digest of the normalised body (UTF-8).")
-    layout = _field("Which page layout was recognised: '2020s', '2017', '2015' or 'fallback'.")
+    layout = _field("Which page layout was recognised: detik's '2020s', '2017', '2015' or 'read', or 'fallback'.")
     fetched_at = _field("When the page was fetched, ISO 8601 in UTC.")
 
 

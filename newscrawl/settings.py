@@ -41,6 +41,8 @@ NEWSCRAWL_MAX_ARTICLE_PAGES = 20
 # -- run checks: a run that fails one exits 1 and is recorded as failed ---------------------------
 NEWSCRAWL_MAX_ERROR_SHARE = 0.2  # pages that failed for good (404/410 articles aside) / pages tried
 NEWSCRAWL_MIN_ARTICLES_PER_DAY = 10  # articles a finished day's index must list
+# A channel's own minimum (slug -> articles), over what its declaration says (newscrawl/sites).
+NEWSCRAWL_MIN_ARTICLES_PER_DAY_BY_CHANNEL = {}
 NEWSCRAWL_MIN_COVERAGE = 0.95  # share of items with each of the fields below filled
 NEWSCRAWL_COVERAGE_FIELDS = ["headline", "body", "published_at", "authors"]
 NEWSCRAWL_MAX_FALLBACK_SHARE = 0.05  # items read by the metadata fallback: the layout-change alarm
@@ -49,8 +51,11 @@ NEWSCRAWL_MAX_FALLBACK_SHARE = 0.05  # items read by the metadata fallback: the 
 NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
+CONCURRENT_REQUESTS = 16  # the whole process's ceiling: every channel of every site together
+CONCURRENT_REQUESTS_PER_DOMAIN = 4  # per host: channels sharing a host share its limit
+# A site's channels are one company's servers: at most one request every this many seconds to all of
+# a site's hosts together (per-host politeness alone would multiply by the number of channels).
+NEWSCRAWL_SITE_MIN_INTERVAL = 0.1
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -83,6 +88,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.warc_middlewares.WarcCaptureMiddleware": 650,
     # After robots.txt handling and every header-setting middleware; only active with -a replay=PATH.
     "newscrawl.warc_middlewares.WarcReplayMiddleware": 960,
+    # Last before the download (a replayed request never gets here): the site-wide request ceiling.
+    "newscrawl.middlewares.SiteThrottle": 970,
 }
 HTTPERROR_ALLOWED_CODES = []
 

@@ -4,9 +4,11 @@ Stats keys written by the spider and pipelines:
   newscrawl/pages/<kind>             pages read: index, rss, article
   newscrawl/failed/<kind>/<status>   pages that failed for good (after retries); status spider_<Type>: the
                                      spider raised <Type> on the page
-  newscrawl/index/articles/<day>     article links listed on the index pages of a day (YYYY-MM-DD)
-  newscrawl/index/pages/<day>        index pages of a day read (none: the day was not read)
-  newscrawl/layout/<name>            items extracted per page layout (2020s, 2017, 2015, fallback)
+  newscrawl/index/articles/<channel>/<day>   article links listed on a channel's index pages of a day
+                                     (YYYY-MM-DD; its main index, not sub-channel indexes)
+  newscrawl/index/pages/<channel>/<day>      index pages of that day read (none: the day was not read)
+  newscrawl/layout/<name>            items extracted per page layout (2020s, 2017, 2015, read, fallback)
+  newscrawl/channel_layout/<channel>/<name>  the same per channel: the layout alarm is per channel
   newscrawl/articles/<status>        new, changed, unchanged (as stored)
   newscrawl/dropped/<reason>         items dropped before storage
   newscrawl/non_article/<kind>       fetched pages that were galleries, videos, ...
@@ -27,7 +29,7 @@ monitoring framework; see the README for why spidermon was not used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from .items import ARTICLE_FIELDS
@@ -45,16 +47,29 @@ class Thresholds:
     min_coverage: float
     coverage_fields: tuple[str, ...]
     max_fallback_share: float
+    # A channel's own minimum where it differs from min_articles_per_day (a small channel lists fewer).
+    min_articles_per_day_by_channel: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_settings(cls, settings) -> "Thresholds":
+    def from_settings(cls, settings, channels: Sequence = ()) -> "Thresholds":
+        """``channels``: the run's channels (sites.Channel); a channel that declares a smaller minimum
+        gets it (never more than NEWSCRAWL_MIN_ARTICLES_PER_DAY), NEWSCRAWL_MIN_ARTICLES_PER_DAY_BY_CHANNEL
+        overrides both."""
+        minimum = settings.getint("NEWSCRAWL_MIN_ARTICLES_PER_DAY")
+        by_channel = {channel.slug: min(channel.min_articles_per_day, minimum)
+                      for channel in channels if channel.min_articles_per_day is not None}
+        by_channel.update({slug: int(value) for slug, value in settings.getdict("NEWSCRAWL_MIN_ARTICLES_PER_DAY_BY_CHANNEL").items()})
         return cls(
             max_error_share=settings.getfloat("NEWSCRAWL_MAX_ERROR_SHARE"),
-            min_articles_per_day=settings.getint("NEWSCRAWL_MIN_ARTICLES_PER_DAY"),
+            min_articles_per_day=minimum,
             min_coverage=settings.getfloat("NEWSCRAWL_MIN_COVERAGE"),
             coverage_fields=tuple(settings.getlist("NEWSCRAWL_COVERAGE_FIELDS")),
             max_fallback_share=settings.getfloat("NEWSCRAWL_MAX_FALLBACK_SHARE"),
+            min_articles_per_day_by_channel=by_channel,
         )
+
+    def minimum_for(self, channel: str) -> int:
+        return self.min_articles_per_day_by_channel.get(channel, self.min_articles_per_day)
 
 
 @dataclass
@@ -75,6 +90,7 @@ class Summary:
     non_article: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     layouts: dict[str, int] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)  # items per channel
     errors_by_status: dict[str, int] = field(default_factory=dict)
     coverage: dict[str, float] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
@@ -91,6 +107,7 @@ class Summary:
         return {
             "pages": self.pages, "failed": self.failed, "articles": self.articles, "dropped": self.dropped,
             "non_article": self.non_article, "skipped": self.skipped, "layouts": self.layouts,
+            "channels": self.channels,
             "errors_by_status": self.errors_by_status, "coverage": self.coverage,
             "checks": [asdict(check) for check in self.checks], "failures": self.failures,
         }
@@ -106,6 +123,7 @@ class Summary:
             f"non-article pages: {show(self.non_article)}; links not followed: {show(self.skipped)}",
             f"errors by status: {show(self.errors_by_status)}",
             f"layouts: {show(self.layouts)}",
+            f"channels: {show(self.channels)}",
             f"field coverage: {coverage}",
             f"outcome: {self.outcome}" + (f" ({' | '.join(self.failures)})" if self.failures else ""),
         ]
@@ -118,13 +136,14 @@ def _group(stats: dict, name: str) -> dict[str, int]:
 
 def summarize(
     stats: dict, thresholds: Thresholds, expects_index: bool = False,
-    full_days: Sequence[str] = (), run_id: int | None = None,
+    full_days: Sequence[str] = (), run_id: int | None = None, channels: Sequence[str] = (),
 ) -> Summary:
     """Summarise a run and run its checks.
 
     ``expects_index``: the run was asked to read index pages. ``full_days``: the days (YYYY-MM-DD)
-    of the run that are over, whose index must have been read and list at least
-    ``min_articles_per_day`` articles. ``run_id``: the run's crawl_runs row, named in advice.
+    of the run that are over, whose index must have been read and list at least each channel's
+    minimum of articles. ``run_id``: the run's crawl_runs row, named in advice. ``channels``: the
+    run's channels (slugs), whose days and layouts are judged one by one.
     """
     failed = _group(stats, "failed")
     errors: dict[str, int] = {}
@@ -136,6 +155,9 @@ def summarize(
         dropped=_group(stats, "dropped"), non_article=_group(stats, "non_article"),
         skipped=_group(stats, "skipped"), layouts=_group(stats, "layout"), errors_by_status=errors,
     )
+    for key, count in _group(stats, "channel_layout").items():
+        channel = key.split("/", 1)[0]
+        summary.channels[channel] = summary.channels.get(channel, 0) + count
     coverage = _group(stats, "coverage")
     items = coverage.get("items", 0)
     if items:
@@ -155,8 +177,8 @@ def summarize(
                             thresholds.max_error_share,
                             f"{failures} of {attempts} pages failed (limit {thresholds.max_error_share:.0%})"))
 
-    if full_days:
-        checks.append(_days_check(stats, full_days, thresholds.min_articles_per_day))
+    if full_days and channels:
+        checks.append(_days_check(stats, full_days, channels, thresholds))
 
     if items:
         for name in thresholds.coverage_fields:
@@ -164,30 +186,63 @@ def summarize(
             checks.append(Check(f"coverage_{name}", share >= thresholds.min_coverage, round(share, 4),
                                 thresholds.min_coverage,
                                 f"{name} filled in {share:.0%} of items (minimum {thresholds.min_coverage:.0%})"))
-        extracted = sum(summary.layouts.values())
-        if extracted:
-            fallback = summary.layouts.get("fallback", 0) / extracted
-            checks.append(Check("fallback_share", fallback <= thresholds.max_fallback_share, round(fallback, 4),
-                                thresholds.max_fallback_share,
-                                f"{fallback:.0%} of items needed the metadata fallback (limit "
-                                f"{thresholds.max_fallback_share:.0%}): has the site's layout changed?"))
+        checks.extend(_layout_alarms(stats, summary.layouts, channels, thresholds.max_fallback_share))
 
     checks.extend(_output_checks(stats, run_id))
     return summary
 
 
-def _days_check(stats: dict, full_days: Sequence[str], minimum: int) -> Check:
-    """Every finished day's index was read and listed at least ``minimum`` articles. A day none of
-    whose index pages was read (the run was interrupted, its index failed) is "not read", not 0."""
+def _days_check(stats: dict, full_days: Sequence[str], channels: Sequence[str], thresholds: Thresholds) -> Check:
+    """Every finished day's index of every channel was read and listed at least the channel's minimum
+    of articles. A day none of whose index pages was read (the run was interrupted, its index
+    failed) is "not read", not 0. With one channel the days are named alone, else with their channel."""
     listed, pages = _group(stats, "index/articles"), _group(stats, "index/pages")
-    unread = [day for day in full_days if not pages.get(day) and day not in listed]
-    short = {day: listed.get(day, 0) for day in full_days if day not in unread and listed.get(day, 0) < minimum}
-    bad = [day for day in full_days if day in unread or day in short]
-    shown = ", ".join(f"{day}: {'not read' if day in unread else short[day]}" for day in bad[:5])
-    shown += ", ..." if len(bad) > 5 else ""
-    few = f"listed fewer than {minimum} articles"
+    several = len(channels) > 1
+    bad: list[str] = []
+    unread = short = 0
+    for channel in channels:
+        minimum = thresholds.minimum_for(channel)
+        for day in full_days:
+            key = f"{channel}/{day}"
+            name = f"{channel} {day}" if several else day
+            if not pages.get(key) and key not in listed:
+                unread += 1
+                bad.append(f"{name}: not read")
+            elif listed.get(key, 0) < minimum:
+                short += 1
+                bad.append(f"{name}: {listed.get(key, 0)}" + (f" of {minimum}" if several else ""))
+    shown = ", ".join(bad[:5]) + (", ..." if len(bad) > 5 else "")
+    few = ("listed fewer than their channel's minimum of articles" if several
+           else f"listed fewer than {thresholds.min_articles_per_day} articles")
     what = few if not unread else "were not read" if not short else f"were not read or {few}"
-    return Check("articles_per_day", not bad, len(bad), minimum, f"{len(bad)} of {len(full_days)} finished days {what} ({shown})")
+    days = f"{len(full_days) * len(channels)} finished channel days" if several else f"{len(full_days)} finished days"
+    return Check("articles_per_day", not bad, len(bad), thresholds.min_articles_per_day,
+                 f"{len(bad)} of {days} {what} ({shown})")
+
+
+def _layout_alarms(stats: dict, layouts: Mapping[str, int], channels: Sequence[str], limit: float) -> list[Check]:
+    """The layout-change alarm: too many items read by the metadata fallback means the known layouts
+    no longer match what the site serves. Judged per channel when the run has several, and naming it."""
+    if len(channels) <= 1:
+        extracted = sum(layouts.values())
+        if not extracted:
+            return []
+        share = layouts.get("fallback", 0) / extracted
+        return [Check("fallback_share", share <= limit, round(share, 4), limit,
+                      f"{share:.0%} of items needed the metadata fallback (limit {limit:.0%}): has the site's layout "
+                      "changed?")]
+    per_channel = _group(stats, "channel_layout")
+    checks = []
+    for channel in channels:
+        counts = {key.split("/", 1)[1]: count for key, count in per_channel.items() if key.startswith(f"{channel}/")}
+        extracted = sum(counts.values())
+        if not extracted:
+            continue
+        share = counts.get("fallback", 0) / extracted
+        checks.append(Check(f"fallback_share_{channel}", share <= limit, round(share, 4), limit,
+                            f"channel {channel}: {share:.0%} of its items needed the metadata fallback (limit "
+                            f"{limit:.0%}): has the layout of channel {channel} changed?"))
+    return checks
 
 
 def _output_checks(stats: dict, run_id: int | None) -> list[Check]:

@@ -21,3 +21,11 @@ def project_settings(**overrides) -> dict:
 def project_crawler(spidercls, **overrides):
     """A crawler with newscrawl's settings (its extensions built, so CrawlDatabase.of() works)."""
     return get_crawler(spidercls, project_settings(**overrides))
+
+
+def inet_plan(arguments: dict, today=None):
+    """The crawl plan ``scrapy crawl detikinet`` makes of these -a arguments."""
+    from newscrawl.sites.detik import DETIK
+    from newscrawl.spiders.arguments import plan_crawl
+
+    return plan_crawl(arguments, DETIK, ("inet",), today=today)

@@ -37,8 +37,10 @@ from newscrawl.archive import capture_of, set_capture
 from newscrawl.archive.capture import Capture
 from newscrawl.extensions import summarize_crawl
 from newscrawl.items import ArticleItem
-from newscrawl.spiders.arguments import plan_crawl
+
+from newscrawl.sites.detik import DETIK
 from newscrawl.spiders.detikinet import DetikInetSpider
+from tests.support import inet_plan
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +76,7 @@ def existing(server, keys) -> set[str]:
 
 # -- keys per crawl --------------------------------------------------------------------------------
 def key_of(today=TODAY, **arguments) -> str:
-    return plan_key(plan_crawl(arguments, today=today))
+    return plan_key(inet_plan(arguments, today=today))
 
 
 def test_keys_are_per_crawl_plan():
@@ -95,7 +97,7 @@ def test_keys_are_per_crawl_plan():
 
 
 def test_crawl_keys_are_named_after_prefix_spider_and_plan():
-    spider = SimpleNamespace(name="detikinet", plan=plan_crawl({"since": "2024-05-01", "until": "2024-05-09"}, TODAY))
+    spider = SimpleNamespace(name="detikinet", plan=inet_plan({"since": "2024-05-01", "until": "2024-05-09"}, TODAY))
     keys = CrawlKeys.for_spider(spider, "acme")
     assert keys.base == f"acme:detikinet:{plan_key(spider.plan)}"
     assert [key.rsplit(":", 1)[1] for key in keys.all] == ["workers", "requests", "seen", "tally"]
@@ -212,15 +214,16 @@ def test_the_spiders_requests_survive_the_shared_queue(server, keys):
     crawl = worker(server, keys, "a")
     crawl.join()
     queue = SharedQueue(server, spider, crawl)
-    page_one = ArticleItem(url="https://inet.detik.com/cyberlife/d-7001/judul", article_id=7001)
+    page_one = ArticleItem(url="https://inet.detik.com/cyberlife/d-7001/judul", publisher="detik", channel="inet",
+                           article_id=7001)
     set_capture(page_one, Capture("warc/detikinet-x-00000.warc.gz", 1234, "2026-11-28T03:00:00Z"))
-    queue.push(spider.index_request(date(2023, 10, 12), 2))
+    queue.push(spider.index_request(spider.channels[0], "/indeks", date(2023, 10, 12), 2))
     queue.push(spider.page_request(page_one["url"], 2, [page_one], 3))
     popped = {request.url: request for request in (queue.pop(), queue.pop())}
     assert queue.pop() is None
     index = popped["https://inet.detik.com/indeks?page=2&date=10/12/2023"]
     assert (index.callback, index.errback) == (spider.parse_index, spider.failed)
-    assert index.cb_kwargs == {"day": date(2023, 10, 12), "page": 2}
+    assert index.cb_kwargs == {"day": date(2023, 10, 12), "page": 2, "channel": "inet", "index_path": "/indeks"}
     page = popped["https://inet.detik.com/cyberlife/d-7001/judul/2"]
     assert page.callback == spider.parse_article
     assert page.meta["expected_pages"] == 3
@@ -255,8 +258,9 @@ def test_crawl_wide_stats_keep_this_workers_own_file_and_database_failures():
 
 
 def fake_crawler(stats: dict):
-    plan = plan_crawl({"since": "2024-05-01", "until": "2024-05-02"}, TODAY)
-    spider = SimpleNamespace(plan=plan, run_started_at=datetime(2024, 5, 10, 3, tzinfo=timezone.utc))
+    plan = inet_plan({"since": "2024-05-01", "until": "2024-05-02"}, TODAY)
+    spider = SimpleNamespace(plan=plan, run_started_at=datetime(2024, 5, 10, 3, tzinfo=timezone.utc),
+                             channels=(DETIK.channel("inet"),))
     settings = get_project_settings()
     settings.set("NEWSCRAWL_MIN_ARTICLES_PER_DAY", 2)
     return SimpleNamespace(spider=spider, settings=settings, stats=SimpleNamespace(get_stats=lambda: stats))
@@ -267,7 +271,7 @@ def test_a_worker_that_read_no_index_page_passes_when_the_crawl_read_them():
     alone = summarize_crawl(fake_crawler(mine))
     assert "no index page could be read" in alone.failures
     shared = {**mine, "newscrawl/shared/pages/index": 2, "newscrawl/shared/pages/article": 4,
-              "newscrawl/shared/index/articles/2024-05-01": 2, "newscrawl/shared/index/articles/2024-05-02": 3}
+              "newscrawl/shared/index/articles/inet/2024-05-01": 2, "newscrawl/shared/index/articles/inet/2024-05-02": 3}
     summary = summarize_crawl(fake_crawler(shared))
     assert summary.outcome == "ok", summary.failures
     assert summary.pages == {"article": 2}  # the counts stay this worker's
@@ -276,7 +280,7 @@ def test_a_worker_that_read_no_index_page_passes_when_the_crawl_read_them():
 
 def test_the_crawl_wide_checks_fail_every_worker_of_a_bad_crawl():
     shared = {"newscrawl/pages/index": 1, "newscrawl/shared/pages/index": 2,
-              "newscrawl/shared/index/articles/2024-05-01": 0, "newscrawl/shared/index/articles/2024-05-02": 3}
+              "newscrawl/shared/index/articles/inet/2024-05-01": 0, "newscrawl/shared/index/articles/inet/2024-05-02": 3}
     summary = summarize_crawl(fake_crawler(shared))
     assert [check.name for check in summary.checks if not check.ok] == ["articles_per_day"]
     assert "2024-05-01: 0" in summary.failures[0]

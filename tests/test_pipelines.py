@@ -84,8 +84,9 @@ def test_validate_applies_the_schemas_own_validation_and_cleaning(crawler, artic
 
     cleaned = pipeline.process_item(changed(article, headline="Bos\x00 Kripto", tags=["kripto\x07"]))
     assert (cleaned["headline"], cleaned["tags"]) == ("Bos Kripto", ["kripto"])
-    partial = ArticleItem(url=article["url"], article_id=1, headline="H", body="B")
-    assert set(pipeline.process_item(partial)) == {"url", "article_id", "headline", "body"}  # absent stays absent
+    partial = ArticleItem(url=article["url"], publisher="detik", channel="inet", article_id=1, headline="H", body="B")
+    assert set(pipeline.process_item(partial)) == {"url", "publisher", "channel", "article_id", "headline", "body"}
+    # ... absent fields stay absent
     assert crawler.stats.get_value("newscrawl/dropped/invalid_record") == 1
 
 
@@ -136,11 +137,11 @@ def test_dedupe_asks_nothing_about_articles_the_index_lookup_found_unstored(craw
     database = CrawlDatabase.of(crawler).database
     asked = []
     lookup = database.current_fields_hashes
-    database.current_fields_hashes = lambda ids: asked.append(list(ids)) or lookup(ids)
+    database.current_fields_hashes = lambda publisher, ids: asked.append(list(ids)) or lookup(publisher, ids)
     fresh = changed(article, article_id=6453193, url=article["url"] + "-baru")
     racing = changed(article, article_id=6453194, url=article["url"] + "-balapan")
     unlisted = changed(article, article_id=6453195, url=article["url"] + "-lain")
-    spider.archive.reasons_to_skip([6453192, 6453193, 6453194], datetime(2022, 12, 1, tzinfo=timezone.utc))
+    spider.archive.reasons_to_skip("detik", [6453192, 6453193, 6453194], datetime(2022, 12, 1, tzinfo=timezone.utc))
     # Another process stores one of them after the index was read: the store's upsert still finds it unchanged.
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as other:
         assert other.store_articles([racing], reason="crawl") == ["new"]
@@ -165,7 +166,7 @@ def test_the_run_is_recorded_once_the_engine_has_stopped(crawler, article, tmp_p
     store.open_spider()
     crawler.stats.inc_value("newscrawl/pages/index")
     crawler.stats.inc_value("newscrawl/pages/article")
-    crawler.stats.set_value("newscrawl/index/articles/2022-12-10", 12)
+    crawler.stats.set_value("newscrawl/index/articles/inet/2022-12-10", 12)
     call(store.process_item(article))
     call(store.close_spider())
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
@@ -187,7 +188,7 @@ def test_a_run_that_ended_early_is_recorded_failed(crawler, article, tmp_path):
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
     crawler.stats.inc_value("newscrawl/pages/index")
-    crawler.stats.set_value("newscrawl/index/articles/2022-12-10", 12)
+    crawler.stats.set_value("newscrawl/index/articles/inet/2022-12-10", 12)
     call(store.process_item(article))
     call(store.close_spider())
     crawler.stats.set_value("finish_reason", "closespider_pagecount")

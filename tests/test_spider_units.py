@@ -10,21 +10,21 @@ from scrapy.http import HtmlResponse, Request
 
 from newscrawl.middlewares import retry_after_seconds
 from newscrawl.crawl_database import CrawlDatabase, StoredArticles
-from newscrawl.spiders.arguments import ArgumentError, plan_crawl
+from newscrawl.spiders.arguments import ArgumentError
 from newscrawl.spiders.detikinet import DetikInetSpider, index_url
-from tests.support import project_crawler
+from tests.support import inet_plan, project_crawler
 
 TODAY = date(2026, 11, 28)
 
 
 def test_default_plan_reads_yesterday_today_and_rss():
-    plan = plan_crawl({}, today=TODAY)
+    plan = inet_plan({}, today=TODAY)
     assert plan.days == (date(2026, 11, 27), date(2026, 11, 28))
     assert plan.read_rss and not plan.bounded and not plan.refresh
 
 
 def test_range_plan_is_inclusive():
-    plan = plan_crawl({"since": "2024-02-27", "until": "2024-03-01", "refresh": "1"}, today=TODAY)
+    plan = inet_plan({"since": "2024-02-27", "until": "2024-03-01", "refresh": "1"}, today=TODAY)
     assert plan.days == (date(2024, 2, 27), date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1))
     assert plan.bounded and plan.refresh and not plan.read_rss
 
@@ -32,7 +32,7 @@ def test_range_plan_is_inclusive():
 def test_url_plan_canonicalises_and_dedupes(tmp_path):
     listing = tmp_path / "urls.txt"
     listing.write_text("# mine\nhttps://inet.detik.com/cyberlife/d-1/a?utm_source=x\n\n", encoding="utf-8")
-    plan = plan_crawl({"urls": "https://inet.detik.com/cyberlife/d-1/a", "url_file": str(listing)}, today=TODAY)
+    plan = inet_plan({"urls": "https://inet.detik.com/cyberlife/d-1/a", "url_file": str(listing)}, today=TODAY)
     assert plan.article_urls == ("https://inet.detik.com/cyberlife/d-1/a",)
     assert plan.days == ()
 
@@ -52,7 +52,7 @@ def test_url_plan_canonicalises_and_dedupes(tmp_path):
 )
 def test_bad_arguments_are_refused_with_a_clear_message(arguments, message):
     with pytest.raises(ArgumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        plan_crawl(arguments, today=TODAY)
+        inet_plan(arguments, today=TODAY)
 
 
 def collect(outputs) -> list:
@@ -94,7 +94,7 @@ def test_index_parsing_follows_only_the_days_articles_and_the_next_page():
     crawler.stats.open_spider()
     url = index_url(date(2022, 12, 10))
     response = HtmlResponse(url, body=INDEX_PAGE.encode(), encoding="utf-8", request=Request(url))
-    requests = collect(spider.parse_index(response, day=date(2022, 12, 10), page=1))
+    requests = collect(spider.parse_index(response, day=date(2022, 12, 10), page=1, channel="inet", index_path="/indeks"))
 
     assert [request.url for request in requests] == [
         "https://inet.detik.com/cyberlife/d-6453192/bos-kripto",  # one request per card, not per link
@@ -113,14 +113,14 @@ class RecordingDatabase:
     def __init__(self, known: dict[int, str | None], gone: set[int]) -> None:
         self.known, self.gone, self.calls = known, gone, []
 
-    def known_articles(self, article_ids):
+    def known_articles(self, publisher, article_ids):
         ids = list(article_ids)
-        self.calls.append(("known", sorted(ids)))
+        self.calls.append(("known", publisher, sorted(ids)))
         return {article_id: self.known[article_id] for article_id in ids if article_id in self.known}
 
-    def gone_articles(self, article_ids):
+    def gone_articles(self, publisher, article_ids):
         ids = list(article_ids)
-        self.calls.append(("gone", sorted(ids)))
+        self.calls.append(("gone", publisher, sorted(ids)))
         return {article_id for article_id in ids if article_id in self.gone}
 
 
@@ -145,7 +145,7 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
     body = f'<html><body><div class="list-content">{"".join(cards)}</div></body></html>'
     url = index_url(date(2022, 12, 10))
     response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
-    requests = collect(spider.parse_index(response, day=date(2022, 12, 10), page=1))
+    requests = collect(spider.parse_index(response, day=date(2022, 12, 10), page=1, channel="inet", index_path="/indeks"))
 
     assert [request.url for request in requests] == [
         f"https://inet.detik.com/cyberlife/d-{article_id}/judul" for article_id in (2, 5, 6)
@@ -155,11 +155,11 @@ def test_index_parsing_asks_the_archive_once_per_page_and_skips_for_the_same_rea
     assert stats["newscrawl/skipped/gone"] == 1
     assert stats["newscrawl/skipped/gallery"] == 1
     assert stats["newscrawl/skipped/outside_range"] == 1
-    assert database.calls == [("known", [1, 2, 3, 4, 5, 6]), ("gone", [4, 6])]
+    assert database.calls == [("known", "detik", [1, 2, 3, 4, 5, 6]), ("gone", "detik", [4, 6])]
 
-    spider.plan = plan_crawl({"since": "2022-12-10", "until": "2022-12-10", "refresh": "1"})
+    spider.plan = inet_plan({"since": "2022-12-10", "until": "2022-12-10", "refresh": "1"})
     database.calls.clear()
-    assert len(collect(spider.parse_index(response, day=date(2022, 12, 10), page=1))) == 7
+    assert len(collect(spider.parse_index(response, day=date(2022, 12, 10), page=1, channel="inet", index_path="/indeks"))) == 7
     assert database.calls == []  # refresh: nothing is asked
 
 

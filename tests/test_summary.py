@@ -41,14 +41,14 @@ def test_gone_articles_are_reported_but_not_failures():
 
 
 def test_a_finished_day_with_too_few_articles_fails():
-    summary = summarize({"newscrawl/pages/index": 2, "newscrawl/index/articles/2024-05-01": 3,
-                         "newscrawl/index/articles/2024-05-02": 12}, LIMITS, True,
-                        full_days=["2024-05-01", "2024-05-02"])
+    summary = summarize({"newscrawl/pages/index": 2, "newscrawl/index/articles/inet/2024-05-01": 3,
+                         "newscrawl/index/articles/inet/2024-05-02": 12}, LIMITS, True,
+                        full_days=["2024-05-01", "2024-05-02"], channels=("inet",))
     assert summary.failures == ["1 of 2 finished days listed fewer than 10 articles (2024-05-01: 3)"]
     (check,) = [check for check in summary.checks if check.name == "articles_per_day"]
     assert (check.ok, check.value, check.limit) == (False, 1, 10)
     days = [f"2024-05-{day:02d}" for day in range(1, 8)]
-    many = summarize({f"newscrawl/index/pages/{day}": 1 for day in days}, LIMITS, False, full_days=days)
+    many = summarize({f"newscrawl/index/pages/inet/{day}": 1 for day in days}, LIMITS, False, full_days=days, channels=("inet",))
     assert many.failures == ["7 of 7 finished days listed fewer than 10 articles "
                              "(2024-05-01: 0, 2024-05-02: 0, 2024-05-03: 0, 2024-05-04: 0, 2024-05-05: 0, ...)"]
 

@@ -17,6 +17,7 @@ from typing import NoReturn
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.cli import db, export, load, stats
+from newscrawl.sites import SITES
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
 from newscrawl.masking import mask_secrets
@@ -52,6 +53,16 @@ def parse_run_id(text: str) -> int:
     return int(text)
 
 
+def channel_slugs() -> list[str]:
+    return sorted({channel.slug for site in SITES for channel in site.channels})
+
+
+def parse_channel(text: str) -> str:
+    if text not in channel_slugs():
+        raise argparse.ArgumentTypeError(f"unknown channel {text!r} (channels: {', '.join(channel_slugs())})")
+    return text
+
+
 def _lazy(module: str):
     def handler(args: argparse.Namespace) -> int:
         return importlib.import_module(f"newscrawl.cli.{module}").run(args)
@@ -66,12 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"SQLAlchemy URL (default: ${DATABASE_URL_ENV}, else sqlite:///exports/newscrawl.sqlite3)",
     )
-    parser = OneLineErrorParser(prog="newscrawl", description="Archive of detikInet articles.")
+    parser = OneLineErrorParser(prog="newscrawl", description="The archive of the news sites newscrawl crawls.")
+    channel = argparse.ArgumentParser(add_help=False)
+    channel.add_argument("--channel", type=parse_channel, metavar="SLUG",
+                         help=f"only this channel's articles ({', '.join(channel_slugs())})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     exporting = commands.add_parser(
         "export",
-        parents=[database],
+        parents=[database, channel],
         help="write the current articles to a file, in publication order",
         description="Stream the current articles to a file in publication order. Dates compare "
         "with each article's publication date as printed (its own UTC offset), both ends inclusive.",
@@ -84,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="instead: the article versions crawl run ID stored (new or changed), in the order "
                            "stored, as its JSON lines file has them (newscrawl stats --runs lists the runs)")
     exporting.add_argument(
-        "-o", "--output", type=Path, metavar="PATH", help="default: exports/detikinet-<UTC time>.<format>"
+        "-o", "--output", type=Path, metavar="PATH",
+        help="default: exports/<channel, else articles>-<UTC time>.<format>"
     )
     exporting.set_defaults(handler=export.run)
 
@@ -100,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     loading.set_defaults(handler=load.run)
 
     reporting = commands.add_parser(
-        "stats", parents=[database], help="articles per month and section, field coverage, revisions, last runs"
+        "stats", parents=[database, channel],
+        help="articles per month, channel and section, field coverage, revisions, last runs"
     )
     reporting.add_argument("--runs", nargs="?", type=int, const=10, default=0, metavar="N",
                            help="instead: the last N runs (default 10) with their checks and figures")
@@ -116,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reextracting = commands.add_parser(
         "reextract",
-        parents=[database, exports],
+        parents=[database, exports, channel],
         help="run today's extraction over the archived responses; store what changed",
         description="Read the archived response of each current article (its WARC file and offset), extract it "
         "again and store a new revision (reason reextract) where any field changed. Prints how many articles "
@@ -131,9 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     importing = commands.add_parser(
         "import",
         parents=[database, exports],
-        help="store the detikInet articles of WARC files and folders of saved .html pages",
-        description="Import detikInet article pages from .warc/.warc.gz files (other sites and non-article "
-        "pages are skipped) and from folders of saved .html pages (URL from <link rel=canonical>, or a "
+        help="store the articles of WARC files and folders of saved .html pages",
+        description="Import article pages of every site and channel newscrawl knows from .warc/.warc.gz files "
+        "(other sites, galleries, videos and index pages are skipped) and from folders of saved .html pages (URL from <link rel=canonical>, or a "
         "<name>.url file beside the page). Importing the same input again adds nothing; bad input is counted "
         "by reason and reported, and ends with exit status 1.",
     )
@@ -161,8 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
         parser.error(f"--since {args.since} is after --until {args.until}")
-    if getattr(args, "run", None) is not None and (args.since or args.until or args.section):
-        parser.error("--run cannot be combined with --since, --until or --section")
+    if getattr(args, "run", None) is not None and (args.since or args.until or args.section or args.channel):
+        parser.error("--run cannot be combined with --since, --until, --section or --channel")
     # Every failure line is masked against the database URL in use: a driver's text may quote it.
     url = getattr(args, "database_url", None) or resolve_database_url()
     try:

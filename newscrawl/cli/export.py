@@ -14,15 +14,15 @@ from newscrawl.cli.progress import progress
 EXPORTS_DIR = Path("exports")
 
 
-def default_output(file_format: str) -> Path:
+def default_output(file_format: str, channel: str | None = None) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return EXPORTS_DIR / f"detikinet-{stamp}.{file_format}"
+    return EXPORTS_DIR / f"{channel or 'articles'}-{stamp}.{file_format}"
 
 
 def run(args: argparse.Namespace) -> int:
-    target: Path = args.output or default_output(args.format)
+    target: Path = args.output or default_output(args.format, args.channel)
     database = open_from_args(args)
-    filters = {"since": args.since, "until": args.until, "section": args.section}
+    filters = {"since": args.since, "until": args.until, "section": args.section, "channel": args.channel}
     count = 0
     with database, atomic_output(target) as temporary:
         writer = FORMATS[args.format].open_writer(temporary)

@@ -1,8 +1,9 @@
-"""newscrawl import: store the detikInet articles found in WARC files and folders of saved pages.
+"""newscrawl import: store the articles found in WARC files and folders of saved pages.
 
 Pages go through the same extraction as a crawl and are stored like a crawl's items (dedupe and
 revisions by store_articles, reason ``import``, a crawl_runs row of kind ``import``), so importing
-the same input again adds nothing. A response that is not a detikInet article is counted as
+the same input again adds nothing. A response that is not an article of a site newscrawl knows (any
+of its channels) is counted as
 skipped; broken input (not a WARC, a truncated file, a record that is not HTML, a page that is not
 an article, an extraction without headline or body, a record the schema or the database refuses) is
 counted by reason and reported on stderr, and never stops the rest nor writes part of an article.
@@ -99,15 +100,16 @@ class _Batch:
         self.database, self.run_id, self.tally = database, run_id, tally
         self.records: list[dict[str, Any]] = []
         self.wheres: list[str] = []  # where each record came from, for messages
-        self.captures: dict[int, tuple[str, int]] = {}
+        self.captures: dict[tuple[str, int], tuple[str, int]] = {}
 
     def add(self, record: dict[str, Any], page: Page) -> None:
-        if any(stored["article_id"] == record["article_id"] for stored in self.records):
+        if any((stored["publisher"], stored["article_id"]) == (record["publisher"], record["article_id"])
+               for stored in self.records):
             self.flush()
         self.records.append(record)
         self.wheres.append(page.where)
         if page.capture is not None:
-            self.captures[record["article_id"]] = page.capture
+            self.captures[(record["publisher"], record["article_id"])] = page.capture
         if len(self.records) >= BATCH_SIZE:
             self.flush()
 
@@ -134,6 +136,6 @@ def _summary(tally: Tally) -> str:
     def show(counts: Counter[str]) -> str:
         return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items())) or "none"
 
-    lines.append(f"skipped {sum(tally.skipped.values())} (not detikInet articles): {show(tally.skipped)}")
+    lines.append(f"skipped {sum(tally.skipped.values())}: {show(tally.skipped)}")
     lines.append(f"bad input {sum(tally.bad.values())}: {show(tally.bad)}")
     return "\n".join(lines)

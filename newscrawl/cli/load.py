@@ -12,6 +12,7 @@ from typing import Any
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS, SourceRecord, format_of
+from newscrawl.sites import parse_url
 from newscrawl.storage import Database, DatabaseUnavailable, InvalidRecord, Refusal, normalise_record
 
 # Records per transaction: big enough to be quick, small enough to keep memory flat.
@@ -61,6 +62,19 @@ def _record_failed_run(database: Database, run_id: int, counts: Counter[str]) ->
         pass  # the error being raised says it already
 
 
+def with_site_fields(record: Any) -> Any:
+    """A record exported before newscrawl knew publishers and channels (it has neither) with them
+    filled in from its URL, as the schema migration filled in the stored rows; anything else as it is."""
+    if not isinstance(record, dict) or record.get("publisher") is not None or not isinstance(record.get("url"), str):
+        return record
+    target = parse_url(record["url"])
+    if target.publisher is None or target.channel is None:
+        return record  # the schema's validation says what is missing
+    section_path = "/".join(target.section_path) or record.get("section")
+    return {**record, "publisher": target.publisher, "channel": record.get("channel") or target.channel.slug,
+            "section_path": record.get("section_path") or section_path}
+
+
 def _load(database: Database, source: Iterator[SourceRecord], counts: Counter[str], run_id: int) -> None:
     """Validate every record before it is stored: an invalid one, or one the database refuses, is
     reported with its line and skipped whole; the others are stored."""
@@ -69,7 +83,7 @@ def _load(database: Database, source: Iterator[SourceRecord], counts: Counter[st
         record, error = item.record, item.error
         if error is None:
             try:
-                record = normalise_record(record)
+                record = normalise_record(with_site_fields(record))
             except InvalidRecord as invalid:
                 error = str(invalid)
         batch.append((item.location, record, error))

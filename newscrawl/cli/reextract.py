@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from newscrawl import urls as detik_urls
+from newscrawl.sites import parse_url
 from newscrawl.archive import Capture, UnreadableArchive, read_response
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.progress import progress
@@ -26,7 +26,7 @@ BATCH_SIZE = 200
 
 def run(args: argparse.Namespace) -> int:
     exports_dir = Path(args.exports_dir)
-    filters = {"since": args.since, "until": args.until, "article_id": args.article_id}
+    filters = {"since": args.since, "until": args.until, "article_id": args.article_id, "channel": args.channel}
     counts: Counter[str] = Counter(articles=0, changed=0, unchanged=0, no_capture=0, failed=0)
     fields: Counter[str] = Counter()
     failures: Counter[str] = Counter()
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:
     archived = read_response(capture.path(exports_dir), capture.warc_offset, max_bytes=MAX_BODY_BYTES)
-    if detik_urls.article_id(archived.url) != record["article_id"]:
+    target = parse_url(archived.url)
+    if (target.publisher, target.article_id) != (record["publisher"], record["article_id"]):
         raise NotUsable("capture_of_another_page", f"the record at that offset is {archived.url}")
     return article_from_response(archived)
 
@@ -82,11 +83,11 @@ class _Writer:
         self.database = database
         self.run_id = run_id
         self.records: list[dict[str, Any]] = []
-        self.captures: dict[int, tuple[str, int]] = {}
+        self.captures: dict[tuple[str, int], tuple[str, int]] = {}
 
     def add(self, record: dict[str, Any], capture: tuple[str, int]) -> None:
         self.records.append(record)
-        self.captures[record["article_id"]] = capture
+        self.captures[(record["publisher"], record["article_id"])] = capture
         if len(self.records) >= BATCH_SIZE:
             self.flush()
 

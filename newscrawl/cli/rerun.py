@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from newscrawl import settings
-from newscrawl import urls as detik_urls
+from newscrawl.sites import parse_url
 from newscrawl.archive import ArchivedResponse, UnreadableArchive
 from newscrawl.extraction import extract
 from newscrawl.storage import ARTICLE_FIELDS, InvalidRecord, normalise_record
@@ -54,7 +54,7 @@ def article_from_html(url: str, html: bytes, fetched_at: str) -> dict[str, Any]:
 
 
 def article_from_response(archived: ArchivedResponse) -> dict[str, Any]:
-    """Extract an article from an archived response of a detikInet article URL, or raise NotUsable."""
+    """Extract an article from an archived response of an article URL, or raise NotUsable."""
     if archived.status != 200:
         raise NotUsable("http_status", f"HTTP status {archived.status}", skipped=True)
     if not is_html(archived):
@@ -67,15 +67,12 @@ def article_from_response(archived: ArchivedResponse) -> dict[str, Any]:
 
 
 def url_kind(url: str) -> str | None:
-    """None for a detikInet article URL, else the reason it is passed over."""
-    kind = detik_urls.classify(url)
-    if kind == "article":
+    """None for an article URL of a site newscrawl knows (any of its channels), else the reason it is
+    passed over: another site, or a page of the site that is no article (gallery, video, index)."""
+    target = parse_url(url)
+    if target.kind == "article":
         return None
-    return "other_site" if kind == "other" and not _is_detikinet_host(url) else "not_article_url"
-
-
-def _is_detikinet_host(url: str) -> bool:
-    return detik_urls.canonicalize(url).startswith(f"https://{detik_urls.HOST}/")
+    return "other_site" if target.publisher is None else "not_article_url"
 
 
 def changed_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:

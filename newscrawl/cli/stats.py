@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
         if args.runs:
             print(render_runs(database.recent_runs(args.runs)))
         else:
-            print(render(database.stats()))
+            print(render(database.stats(channel=args.channel)))
     return 0
 
 
@@ -44,6 +44,8 @@ def render(stats: Stats) -> str:
     lines = [f"articles: {stats.articles}", f"revisions: {stats.revisions} "
              f"({stats.articles_with_several_revisions} articles with more than one)", "", "per month:"]
     lines += [f"  {month or 'undated'}  {count:>7}" for month, count in stats.per_month]
+    lines += ["", "per channel:"]
+    lines += [f"  {publisher + '/' + channel:<20} {count:>7}" for publisher, channel, count in stats.per_channel]
     lines += ["", "per section:"]
     lines += [f"  {section or '(none)':<20} {count:>7}" for section, count in stats.per_section]
     lines += ["", "field coverage:"]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.spiderloader import get_spider_loader
 
 from newscrawl.distributed import SharedCrawlUnavailable, check_redis
 from newscrawl.masking import mask_secrets
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
+from newscrawl.spiders.site import SiteSpider
 from newscrawl.storage import DatabaseUnavailable, RunLock, RunLockHeld, open_database, resolve_database_url
 from newscrawl.warc_middlewares import BadSetting, warc_gzip_level
 
@@ -29,13 +31,16 @@ class Command(ScrapyCrawlCommand):
 
     database = None
     lock = None
+    spider_name = "crawl"
 
     def process_options(self, args, opts):
         super().process_options(args, opts)
-        if args != ["detikinet"]:
-            return
+        spider = self._site_spider(args)
+        if spider is None:
+            return  # not one of newscrawl's site spiders (or a usage error Scrapy reports itself)
+        self.spider_name = spider.name
         try:
-            plan_crawl(dict(opts.spargs))
+            plan_crawl(dict(opts.spargs), spider.site, spider.fixed_channels)
         except ArgumentError as error:
             self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         try:
@@ -77,8 +82,17 @@ class Command(ScrapyCrawlCommand):
                 self.lock.release()
             self.database.close()
 
+    def _site_spider(self, args) -> type[SiteSpider] | None:
+        if len(args) != 1:
+            return None
+        try:
+            spider = get_spider_loader(self.settings).load(args[0])
+        except KeyError:
+            return None
+        return spider if isinstance(spider, type) and issubclass(spider, SiteSpider) else None
+
     def refuse(self, message: str, exitcode: int):
         # The messages mask their URLs already; this also covers an argument (urls=) quoted back.
         urls = (self.settings.get("REDIS_URL"), resolve_database_url(self.settings.get("NEWSCRAWL_DATABASE_URL")))
-        print(f"scrapy crawl detikinet: error: {mask_secrets(message, *urls)}", file=sys.stderr)
+        print(f"scrapy crawl {self.spider_name}: error: {mask_secrets(message, *urls)}", file=sys.stderr)
         sys.exit(exitcode)

@@ -1,7 +1,8 @@
 """Extraction: one response (url, html) in, one article item (or a non-article verdict) out.
 
 Pure: no network, no database, no clock unless ``fetched_at`` is omitted. The spider, the
-re-extract and import tools and the tests all call ``extract``.
+re-extract and import tools and the tests all call ``extract``. The page's URL says which site's
+declaration (newscrawl/sites) reads it: its layouts, noise rules and metadata names.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from datetime import datetime, timezone
 
 from parsel import Selector
 
-from .. import urls
+from .. import sites
 from ..items import ARTICLE_FIELDS, ArticleItem
+from ..sites import PageUrl, Site
 from .layouts import FALLBACK, Layout, detect_layout
 from .loader import LIST_FIELDS, ArticleLoader
 from .page import Page, parse_page
 from .processors import dates
+from .processors.bylines import byline_label
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
 
 NO_DATE_WARNING = "no parseable publication date"
-# Multi-page navigation: 2020s a.detail__anchor-numb in div.detail__long-nav / div.detail__multiple,
-# 2017-2019 div.mid_multi.
-_PAGE_NAV_CLASSES = ("detail__anchor-numb", "detail__long-nav", "detail__multiple", "mid_multi")
 _PAGE_NUMBER_DIGITS = 9  # longer "numbers" in the navigation are not page numbers (and int() may refuse them)
 
 
@@ -52,17 +52,17 @@ def extract_selector(url: str, selector: Selector, fetched_at: datetime | str | 
 
 
 def _extract_page(page: Page, fetched_at: datetime | str | None) -> Extraction:
-    url = page.url
-    kind = _page_kind(url, page)
+    kind, target = _page_kind(page)
     if kind != "article":
         return Extraction(kind=kind)
-    layout = detect_layout(page)
-    extraction = _extract_with(layout, page, fetched_at)
+    site = sites.site_named(target.publisher)
+    layout = detect_layout(page, site.layouts)
+    extraction = _extract_with(layout, site, target, page, fetched_at)
     missing = [name for name in ("headline", "body") if not extraction.item.get(name)]
     if missing and layout is not FALLBACK:
         # A known layout whose selectors found nothing means the markup changed: never return an
         # empty item quietly, read the page from its metadata instead and say so.
-        fallback = _extract_with(FALLBACK, page, fetched_at)
+        fallback = _extract_with(FALLBACK, site, target, page, fetched_at)
         fallback.warnings.insert(0, f"layout {layout.name} matched but found no {' or '.join(missing)}; used the fallback")
         extraction = fallback
     if extraction.layout == FALLBACK.name and not missing:
@@ -76,41 +76,52 @@ def _extract_page(page: Page, fetched_at: datetime | str | None) -> Extraction:
     return extraction
 
 
-def _page_kind(url: str, page: Page) -> str:
-    kinds = {urls.classify(url)}
+def _page_kind(page: Page) -> tuple[str, PageUrl]:
+    """What the page is, by its request URL and its canonical URL: a gallery or video by either, an
+    article by either (the canonical one preferred: it names the article's own channel)."""
+    targets = [sites.parse_url(page.url)]
     if page.canonical:
-        kinds.add(urls.classify(page.canonical))
+        targets.insert(0, sites.parse_url(page.canonical))
     for kind in ("gallery", "video"):
-        if kind in kinds:
-            return kind
-    return "article" if "article" in kinds else kinds.pop()
+        if any(target.kind == kind for target in targets):
+            return kind, next(target for target in targets if target.kind == kind)
+    article = next((target for target in targets if target.kind == "article"), None)
+    if article is not None:
+        return "article", article
+    return targets[-1].kind, targets[-1]
 
 
-def _extract_with(layout: Layout, page: Page, fetched_at) -> Extraction:
+def _extract_with(layout: Layout, site: Site, target: PageUrl, page: Page, fetched_at) -> Extraction:
     loader = ArticleLoader(selector=page.selector, page=page)
     warnings: list[str] = []
-    canonical = page.canonical if page.canonical and urls.classify(page.canonical) == "article" else page.url
-    loader.add_value("url", urls.canonicalize(canonical))
-    loader.add_value("article_id", urls.article_id(canonical))
-    loader.add_value("article_id", page.meta_value("dtk:articleid", "articleid"))
-    loader.add_value("section", urls.section_from_url(canonical))
-    loader.add_value("section", (layout.breadcrumb_section(page) or "").lower())
+    loader.add_value("url", target.canonical)
+    loader.add_value("publisher", site.name)
+    loader.add_value("channel", target.channel.slug)
+    loader.add_value("article_id", target.article_id)
+    loader.add_value("article_id", page.meta_value(*site.article_id_meta))
+    # Old URL forms (/read/...) name no section: the breadcrumb does.
+    section = target.section or (layout.breadcrumb_section(page) or "").lower() or None
+    loader.add_value("section", section)
+    loader.add_value("section_path", "/".join(target.section_path) or section)
     loader.add_value("summary", page.meta_value("description", "og:description", "twitter:description"))
 
     layout.fill(loader, page)
+    label = byline_label(loader.get_output_value("byline"))
+    if label is not None and label.lower() not in site.byline_labels:
+        warnings.append(f"byline label {label!r} is not one of the site's labels (taken for a label, not a name)")
     if not loader.get_collected_values("authors"):
-        loader.add_value("authors", page.meta_value("dtk:author", "author"))
+        loader.add_value("authors", page.meta_value(*site.author_meta))
     if not loader.get_collected_values("authors"):
         loader.add_value("authors", _json_ld_author_names(page.news_article.get("author")))
     if not loader.get_collected_values("tags"):
-        loader.add_value("tags", split_keywords(page.meta_value("keywords", "dtk:keywords", "news_keywords")))
+        loader.add_value("tags", split_keywords(page.meta_value(*site.keywords_meta)))
 
-    published = _published(page, loader.get_output_value("published_raw"))
+    published = _published(site, page, loader.get_output_value("published_raw"))
     if published is None:
         warnings.append(NO_DATE_WARNING)
     loader.add_value("published_at", dates.isoformat(published))
 
-    body = layout.body(page)
+    body = layout.body(page, site.noise)
     text = join_paragraphs(body.paragraphs) if body and body.paragraphs else None
     loader.add_value("body", text)
     loader.add_value("dateline", body.dateline if body else None)
@@ -123,7 +134,7 @@ def _extract_with(layout: Layout, page: Page, fetched_at) -> Extraction:
     loader.add_value("fetched_at", _fetched_at(fetched_at))
     return Extraction(
         kind="article", item=_complete(loader.load_item()), layout=layout.name,
-        warnings=warnings, pages_in_nav=_pages_in_nav(page),
+        warnings=warnings, pages_in_nav=_pages_in_nav(page, site.page_nav_classes),
     )
 
 
@@ -133,45 +144,32 @@ def _json_ld_author_names(value) -> list[str]:
     return [name for name in names if isinstance(name, str) and name.strip()]
 
 
-def _json_ld_date_published(page: Page) -> str | None:
-    for entry in [page.news_article, *page.json_ld]:
-        value = entry.get("datePublished")
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def _published(page: Page, published_raw: str | None) -> datetime | None:
+def _published(site: Site, page: Page, published_raw: str | None) -> datetime | None:
     display = dates.parse_display_date(published_raw)
     local_zone = display.tzinfo if display else dates.WIB
-    candidates = [
-        dates.parse_iso(_json_ld_date_published(page)),
-        dates.parse_local_datetime(page.meta_value("publishdate", "dtk:publishdate"), local_zone),
-        dates.parse_unix_millis(page.meta_value("dtk:publishdateunix")),
-        dates.parse_fake_utc(page.meta_value("pubdate"), local_zone),
-    ]
-    return dates.resolve_published(display, candidates)
+    return dates.resolve_published(display, site.published_candidates(page, local_zone))
 
 
-def _pages_in_nav(page: Page) -> int:
+def _pages_in_nav(page: Page, nav_classes: tuple[str, ...]) -> int:
     """The highest page number linked from the page's multi-page navigation (1 if none).
     Only links whose text is a number are looked at closely, which keeps this cheap."""
     highest = 1
     for link in page.root.iter("a"):
         text = (link.text or "").strip()
         # isdecimal, not isdigit: int() refuses digits such as "²"; and a page number is short.
-        if text.isdecimal() and len(text) <= _PAGE_NUMBER_DIGITS and int(text) > highest and _in_page_nav(link):
+        if (text.isdecimal() and len(text) <= _PAGE_NUMBER_DIGITS and int(text) > highest
+                and _in_page_nav(link, nav_classes)):
             highest = int(text)
     return highest
 
 
-def _in_page_nav(link) -> bool:
+def _in_page_nav(link, nav_classes: tuple[str, ...]) -> bool:
     element = link
     for _ in range(3):  # the link itself, its parent and grandparent
         if element is None:
             return False
         classes = element.get("class") or ""
-        if any(name in classes for name in _PAGE_NAV_CLASSES):
+        if any(name in classes for name in nav_classes):
             return True
         element = element.getparent()
     return False

@@ -2,10 +2,10 @@
 
 One pass over the container's lxml tree in document order. Inline markup (strong, em, a,
 span) keeps its words; block elements end a paragraph; a run of two or more <br> ends a
-paragraph too (the 2015 layout puts the whole article in one <p> split by <br /><br />).
-What is not article text (ads, "Baca juga" boxes, embeds, inline photo blocks, tags, page
-navigation, initials) is recognised by markup first and by its exact wording second, so a
-changed ad class does not let "ADVERTISEMENT" into a dataset.
+paragraph too (old layouts put the whole article in one <p> split by <br /><br />), and so does a
+single <br> before a list item. What is not article text (ads, "Baca juga" boxes, embeds, inline
+photo blocks, tags, page navigation, initials, syndication footers) is recognised by the site's
+NoiseRules (extraction/noise.py): by markup first and by its exact wording second.
 """
 
 from __future__ import annotations
@@ -16,34 +16,15 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from .noise import NoiseRules
 from .processors.captions import split_caption
 from .processors.text import normalize_body_text, normalize_space, split_editor_initials
 
 _INLINE = frozenset(
     "a abbr b big cite code del dfn em font i ins kbd label mark q s samp small span strike strong sub sup time tt u var".split()
 )
-_DROP_TAGS = frozenset("script style noscript iframe form button svg object embed video audio select textarea center".split())
-_DROP_CLASSES = frozenset((
-    "linksisip", "lihatjg", "paradetail", "detail__body-tag", "detail_tag", "detail__long-nav", "detail__multiple",
-    "mid_multi", "detail__anchor-numb", "collapsible", "staticdetail_container", "staticdetail_ads",
-    "ads-scrollpage-container", "ads-scrollpage-height", "ads-scrollpage-box", "mr1-scrollpage-box",
-    "mr2-scrollpage-box", "skybanner", "embed", "aevp", "sisip_video_ds", "sisip_embed_sosmed", "noncontent",
-))
-_DROP_ID_PREFIXES = ("div-gpt-ad", "para_caption", "aevp", "banner_")
-_PHOTO_CLASSES = frozenset(("pic_artikel_sisip_table", "pic_artikel_sisip"))
-
 _BR = "\x00"
 _BREAK_RUN = re.compile(r"(?:\s*\x00\s*){2,}")
-_GAMBAS = re.compile(r"\[Gambas:[^\]]*\]", re.IGNORECASE)
-_NOISE_PARAGRAPH = re.compile(
-    r"^(?:ADVERTISEMENT|SCROLL TO (?:RESUME|CONTINUE WITH) CONTENT"
-    r"|(?:Selengkapnya|Simak selengkapnya|Baca selengkapnya)(?: di)? halaman (?:selanjutnya|berikutnya)\.?"
-    r"|Halaman (?:selanjutnya|berikutnya)\.?"
-    r"|Halaman(?:\s+\d+)*(?:\s+(?:selanjutnya|berikutnya|next|prev))*)$",
-    re.IGNORECASE,
-)
-_VIDEO_LEAD_IN = re.compile(r"^(?:Simak(?: juga)? Video|Lihat(?: juga)? Video|Saksikan(?: juga)? Video)\b", re.IGNORECASE)
-_BACA_JUGA = re.compile(r"^\s*Baca juga\s*:", re.IGNORECASE)
 _DATELINE_DASH = re.compile(r"^\s*[-\u2013\u2014]")
 
 # How the body walk ends an element: an inline one with its tail, a block with a paragraph break first.
@@ -63,27 +44,17 @@ def _classes(element) -> frozenset[str]:
     return frozenset((element.get("class") or "").split())
 
 
-def _is_noise(element, tag: str, classes: frozenset[str]) -> bool:
-    if tag in _DROP_TAGS or not _DROP_CLASSES.isdisjoint(classes):
-        return True
-    element_id = element.get("id") or ""
-    return element_id.startswith(_DROP_ID_PREFIXES)
-
-
-def _is_photo_block(tag: str, classes: frozenset[str]) -> bool:
-    return tag == "figure" or not _PHOTO_CLASSES.isdisjoint(classes)
-
-
 def _text_of(element) -> str:
     return "".join(element.itertext())
 
 
 class _Walker:
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, noise: NoiseRules):
         self.base_url = base_url
+        self.noise = noise
         self.buffer: list[str] = []
         self.result = Body()
-        self.in_ad_region = False  # between <!--s:parallaxindetail--> and <!--e:parallaxindetail-->
+        self.in_ad_region = False  # between the comments of NoiseRules.ad_region
         self.seen_content = False  # anything readable met yet (for the dateline)
 
     # -- output -------------------------------------------------------------------------
@@ -99,10 +70,22 @@ class _Walker:
             return
         raw = "".join(self.buffer)
         self.buffer = []
+        noise = self.noise
         for chunk in _BREAK_RUN.split(raw):
-            text = normalize_body_text(_GAMBAS.sub(" ", chunk.replace(_BR, " ")))
-            if text and not _NOISE_PARAGRAPH.match(text) and not _VIDEO_LEAD_IN.match(text):
-                self.result.paragraphs.append(text)
+            for line in self.list_items(chunk):
+                text = normalize_body_text(noise.embed_placeholder.sub(" ", line))
+                if text and not noise.noise_paragraph.match(text) and not noise.lead_in.match(text):
+                    self.result.paragraphs.append(text)
+
+    def list_items(self, chunk: str) -> list[str]:
+        """The chunk's lines joined by one space, except where a line starts a list item."""
+        items: list[str] = []
+        for line in chunk.split(_BR):
+            if items and not self.noise.list_item.match(line.lstrip()):
+                items[-1] += " " + line
+            else:
+                items.append(line)
+        return items
 
     # -- tree walk ------------------------------------------------------------------------
     # An explicit stack instead of recursion: a page may nest elements as deep as the parser allows
@@ -125,11 +108,12 @@ class _Walker:
                 self.add_text(element.tail)
 
     def enter(self, element, stack: list) -> None:
+        noise = self.noise
         if not isinstance(element.tag, str):  # comment or processing instruction
             marker = (element.text or "").strip().lower() if element.tag is etree.Comment else ""
-            if marker == "s:parallaxindetail":
+            if noise.ad_region and marker == noise.ad_region[0]:
                 self.in_ad_region = True
-            elif marker == "e:parallaxindetail":
+            elif noise.ad_region and marker == noise.ad_region[1]:
                 self.in_ad_region = False
             self.add_text(element.tail)
             return
@@ -137,9 +121,11 @@ class _Walker:
             return
         tag = element.tag.lower()
         classes = _classes(element)  # read once: every test below looks at them
-        if _is_photo_block(tag, classes):
+        if not noise.lead_photo_classes.isdisjoint(classes):
+            pass  # the lead photo, which the layout reads as such
+        elif tag == "figure" or not noise.photo_classes.isdisjoint(classes):
             self.add_photo(element)
-        elif _is_noise(element, tag, classes) or self.is_noise_by_wording(element, tag):
+        elif self.is_noise(element, tag, classes) or self.is_noise_by_wording(element, tag):
             pass
         elif tag == "br":
             self.buffer.append(_BR)
@@ -160,11 +146,18 @@ class _Walker:
         self.add_text(element.text)
         stack.append((end, element, iter(element)))
 
+    def is_noise(self, element, tag: str, classes: frozenset[str]) -> bool:
+        noise = self.noise
+        if tag in noise.drop_tags or not noise.drop_classes.isdisjoint(classes):
+            return True
+        return bool(noise.drop_id_prefixes) and (element.get("id") or "").startswith(noise.drop_id_prefixes)
+
     def is_noise_by_wording(self, element, tag: str) -> bool:
-        if tag == "p" and element.find(".//a") is not None and _BACA_JUGA.match(_text_of(element)):
+        noise = self.noise
+        if tag == "p" and element.find(".//a") is not None and noise.related_link.match(_text_of(element)):
             return True
         if tag in ("strong", "b", "p", "h2", "h3", "h4"):
-            return bool(_VIDEO_LEAD_IN.match(_text_of(element).strip()))
+            return bool(noise.lead_in.match(_text_of(element).strip()))
         return False
 
     def check_dateline(self, element, tag: str) -> None:
@@ -190,6 +183,7 @@ class _Walker:
     def finish(self) -> Body:
         self.flush()
         paragraphs = self.result.paragraphs
+        self.drop_footer(paragraphs)
         if paragraphs:
             last, initials = split_editor_initials(paragraphs[-1])
             if initials:
@@ -198,15 +192,24 @@ class _Walker:
                     paragraphs[-1] = last
                 else:
                     paragraphs.pop()
+        self.drop_footer(paragraphs)  # a footer printed after the initials
         dateline = self.result.dateline
         if dateline and len(paragraphs) >= 2 and re.fullmatch(re.escape(dateline) + r"\s*[-\u2013\u2014]", paragraphs[0]):
             paragraphs[0:2] = [f"{paragraphs[0]} {paragraphs[1]}"]
         return self.result
 
+    def drop_footer(self, paragraphs: list[str]) -> None:
+        """A syndication footer at the end, and the separator line right before it."""
+        noise = self.noise
+        while paragraphs and noise.footer.match(paragraphs[-1]):
+            paragraphs.pop()
+            if paragraphs and noise.footer_separator.match(paragraphs[-1]):
+                paragraphs.pop()
 
-def extract_body(container, base_url: str) -> Body:
+
+def extract_body(container, base_url: str, noise: NoiseRules) -> Body:
     """Paragraphs, dateline, editor initials and inline photos of a body container (lxml element)."""
-    walker = _Walker(base_url)
+    walker = _Walker(base_url, noise)
     walker.walk(container)
     return walker.finish()
 

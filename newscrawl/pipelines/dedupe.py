@@ -20,7 +20,7 @@ class DedupePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.seen_ids: set[int] = set()
+        self.seen: set[tuple[str, int]] = set()  # (publisher, article_id) of the run's items
         self.service: CrawlDatabase | None = None
 
     @classmethod
@@ -32,15 +32,16 @@ class DedupePipeline:
 
     async def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
-        article_id = adapter.get("article_id")
-        if article_id in self.seen_ids:
+        publisher, article_id = adapter.get("publisher"), adapter.get("article_id")
+        if (publisher, article_id) in self.seen:
             self.stats.inc_value("newscrawl/dropped/duplicate_in_run")
             raise DropItem(f"already scraped in this run: {adapter.get('url')}", log_level="DEBUG")
-        self.seen_ids.add(article_id)
+        self.seen.add((publisher, article_id))
         database = self.service.database if self.service is not None else None
-        if database is not None and article_id is not None and not self.found_unstored(article_id):
+        if database is not None and article_id is not None and not self.found_unstored(publisher, article_id):
             try:
-                stored = (await self.service.ride_out(database.current_fields_hashes, [article_id])).get(article_id)
+                stored = (await self.service.ride_out(database.current_fields_hashes, publisher, [article_id])
+                          ).get(article_id)
             except DatabaseUnavailable:
                 return item  # the crawl is closing on the outage: the store (or the advised import) decides
             if stored is not None and stored == fields_hash(adapter.asdict()):
@@ -48,7 +49,7 @@ class DedupePipeline:
                 raise DropItem(f"unchanged since last stored: {adapter.get('url')}", log_level="DEBUG")
         return item
 
-    def found_unstored(self, article_id: int) -> bool:
+    def found_unstored(self, publisher: str, article_id: int) -> bool:
         """Whether the spider's skip lookup already found this article not stored: nothing to compare."""
         stored = self.service.stored_articles if self.service is not None else None
-        return stored is not None and stored.take_found_unstored(article_id)
+        return stored is not None and stored.take_found_unstored(publisher, article_id)

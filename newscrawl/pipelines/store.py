@@ -80,7 +80,8 @@ class StorePipeline:
 
     async def store(self, batch: list[_Pending]) -> None:
         records = [entry.record for entry in batch]
-        captures = {entry.record["article_id"]: (entry.capture.warc_file, entry.capture.warc_offset)
+        captures = {(entry.record.get("publisher"), entry.record.get("article_id")):
+                    (entry.capture.warc_file, entry.capture.warc_offset)
                     for entry in batch if entry.capture is not None and entry.record.get("article_id") is not None}
         # Kept across the retries of an outage, so records stored before it are not stored (or counted) again.
         results = [None] * len(batch)

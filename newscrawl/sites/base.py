@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from functools import cached_property
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..extraction.body import NoiseRules
@@ -82,22 +84,44 @@ class IndexReader(Protocol):
         """The result-page numbers the page's pagination links to."""
 
 
+def load_object(path: str) -> Any:
+    """``"package.module:NAME"`` -> that object."""
+    module, _, name = path.partition(":")
+    return getattr(import_module(module), name)
+
+
 @dataclass(frozen=True)
 class Site:
+    """A publisher's declaration. The parts that extraction uses (layouts, noise rules, metadata
+    readers) are named by import path, as Scrapy names its components, and loaded on first use:
+    URL rules and channels can then be read without the extraction machinery (the CLI does)."""
+
     name: str  # the publisher key stored with every article, e.g. "detik"
     label: str
     channels: tuple[Channel, ...]
     urls: UrlRules
     index: IndexReader
-    layouts: tuple[Layout, ...]  # detection order; the generic metadata fallback comes after them
-    noise: NoiseRules
+    layouts_path: str  # -> tuple of Layouts in detection order; the metadata fallback comes after them
+    noise_path: str  # -> NoiseRules of the body walk
+    published_sources_path: str  # -> callable(page, local_zone) -> machine-readable publication times
     byline_labels: frozenset[str] = frozenset()  # what follows " - " in a byline; names never do
     article_id_meta: tuple[str, ...] = ()  # <meta> names holding the article id
     author_meta: tuple[str, ...] = ()  # <meta> names holding author names (used without a byline)
     keywords_meta: tuple[str, ...] = ()  # <meta> names holding comma-separated tags
     page_nav_classes: tuple[str, ...] = ()  # classes of multi-page navigation near a page-number link
-    published_sources: object = None  # callable(page, local_zone) -> machine-readable publication times
     _by_slug: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def layouts(self) -> tuple[Layout, ...]:
+        return tuple(load_object(self.layouts_path))
+
+    @cached_property
+    def noise(self) -> NoiseRules:
+        return load_object(self.noise_path)
+
+    @cached_property
+    def published_sources(self):
+        return load_object(self.published_sources_path)
 
     def __post_init__(self) -> None:
         slugs = [channel.slug for channel in self.channels]
@@ -116,4 +140,4 @@ class Site:
         return self.urls.parse(url)
 
     def published_candidates(self, page: Page, local_zone) -> list:
-        return list(self.published_sources(page, local_zone)) if self.published_sources else []
+        return list(self.published_sources(page, local_zone))

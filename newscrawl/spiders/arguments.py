@@ -1,16 +1,18 @@
-"""The detikinet spider's -a arguments, checked before anything is fetched."""
+"""A site spider's -a arguments, checked before anything is fetched."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..archive.reader import warc_files_in
 from ..extraction.processors.dates import WIB
-from .. import urls as detik_urls
+from ..sites import Site
 
 KNOWN = ("since", "until", "urls", "url_file", "refresh", "replay")
+CHANNELS_ARGUMENT = "channels"  # only the spider of a whole site takes it
 
 
 class ArgumentError(ValueError):
@@ -19,6 +21,7 @@ class ArgumentError(ValueError):
 
 @dataclass(frozen=True)
 class CrawlPlan:
+    channels: tuple[str, ...] = ()  # slugs of the channels this run crawls, in the site's order
     days: tuple[date, ...] = ()  # index pages to read, one day each (WIB dates)
     read_rss: bool = False
     article_urls: tuple[str, ...] = ()
@@ -52,17 +55,36 @@ def _parse_flag(name: str, value: str) -> bool:
     raise ArgumentError(f"{name}={value!r} must be 1 or 0")
 
 
-def _article_urls(raw: list[str]) -> tuple[str, ...]:
+def _channels(site: Site, value: str) -> tuple[str, ...]:
+    asked = [slug.strip() for slug in value.split(",") if slug.strip()]
+    if not asked:
+        raise ArgumentError(f"{CHANNELS_ARGUMENT}= names no channel; channels: {', '.join(c.slug for c in site.channels)}")
+    known = {channel.slug for channel in site.channels}
+    unknown = [slug for slug in asked if slug not in known]
+    if unknown:
+        raise ArgumentError(f"unknown channel {unknown[0]!r}; channels: {', '.join(c.slug for c in site.channels)}")
+    return tuple(channel.slug for channel in site.channels if channel.slug in asked)
+
+
+def _article_urls(site: Site, channels: tuple[str, ...], raw: list[str]) -> tuple[str, ...]:
     checked = []
     for url in (line.strip() for line in raw):
         if not url or url.startswith("#"):
             continue
-        if detik_urls.classify(url) != "article":
-            raise ArgumentError(f"{url!r} is not a detikInet article URL (https://inet.detik.com/<section>/d-<id>/<slug>)")
-        checked.append(detik_urls.canonicalize(url))
+        parsed = site.parse_url(url)
+        if parsed is None or parsed.kind != "article" or parsed.channel.slug not in channels:
+            raise ArgumentError(f"{url!r} is not {_what_is_wanted(site, channels)}")
+        checked.append(parsed.canonical)
     if not checked:
         raise ArgumentError("no article URL given")
     return tuple(dict.fromkeys(checked))
+
+
+def _what_is_wanted(site: Site, channels: tuple[str, ...]) -> str:
+    if len(channels) == 1:
+        channel = site.channel(channels[0])
+        return f"a {channel.label} article URL ({channel.root}/<section>/d-<id>/<slug>)"
+    return f"an article URL of {site.label} ({', '.join(channels)})"
 
 
 def _replay_path(value: str) -> str:
@@ -76,14 +98,25 @@ def _replay_path(value: str) -> str:
     return str(path)
 
 
-def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
-    """Turn the spider's keyword arguments into a crawl plan, or raise ArgumentError."""
-    unknown = sorted(set(arguments) - set(KNOWN))
+def plan_crawl(arguments: dict, site: Site, channels: Sequence[str] | None = None,
+               today: date | None = None) -> CrawlPlan:
+    """Turn the spider's keyword arguments into a crawl plan, or raise ArgumentError.
+
+    ``channels``: the channels a channel spider always crawls; None for the spider of the whole
+    site, which crawls every channel unless ``-a channels=a,b`` chooses.
+    """
+    known = KNOWN if channels is not None else (*KNOWN, CHANNELS_ARGUMENT)
+    unknown = sorted(set(arguments) - set(known))
     if unknown:
-        raise ArgumentError(f"unknown argument {unknown[0]!r}; known arguments: {', '.join(KNOWN)}")
+        raise ArgumentError(f"unknown argument {unknown[0]!r}; known arguments: {', '.join(known)}")
+    if channels is None:
+        channels = (_channels(site, arguments[CHANNELS_ARGUMENT]) if CHANNELS_ARGUMENT in arguments
+                    else tuple(channel.slug for channel in site.channels))
+    channels = tuple(channels)
     today = today or datetime.now(WIB).date()
     refresh = _parse_flag("refresh", arguments.get("refresh", "0"))
     replay = _replay_path(arguments["replay"]) if "replay" in arguments else None
+    common = {"channels": channels, "refresh": refresh, "replay": replay, "arguments": dict(arguments)}
 
     if "urls" in arguments or "url_file" in arguments:
         if "since" in arguments or "until" in arguments:
@@ -97,8 +130,7 @@ def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
                 raw.extend(path.read_text(encoding="utf-8").splitlines())
             except OSError as error:
                 raise ArgumentError(f"url_file {str(path)!r} cannot be read: {error.strerror}") from None
-        return CrawlPlan(article_urls=_article_urls(raw), refresh=True, replay=replay,
-                         arguments=dict(arguments))
+        return CrawlPlan(article_urls=_article_urls(site, channels, raw), **{**common, "refresh": True})
 
     if "since" in arguments or "until" in arguments:
         since = _parse_day("since", arguments["since"]) if "since" in arguments else None
@@ -109,9 +141,7 @@ def plan_crawl(arguments: dict, today: date | None = None) -> CrawlPlan:
         if until > today:
             raise ArgumentError(f"until={until.isoformat()} is in the future (today is {today.isoformat()} WIB)")
         days = tuple(since + timedelta(days=offset) for offset in range((until - since).days + 1))
-        return CrawlPlan(days=days, refresh=refresh, bounded=True, replay=replay,
-                         arguments=dict(arguments))
+        return CrawlPlan(days=days, bounded=True, **common)
 
-    # The scheduled case: yesterday and today (WIB) plus the RSS feed for the newest items.
-    return CrawlPlan(days=(today - timedelta(days=1), today), read_rss=True, refresh=refresh,
-                     replay=replay, arguments=dict(arguments))
+    # The scheduled case: yesterday and today (WIB) plus the RSS feeds for the newest items.
+    return CrawlPlan(days=(today - timedelta(days=1), today), read_rss=True, **common)

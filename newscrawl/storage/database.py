@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
@@ -83,7 +82,7 @@ class Database:
         records: Sequence[Mapping[str, Any]],
         reason: str = "crawl",
         run_id: int | None = None,
-        captures: Mapping[int, writes.CaptureLocation] | None = None,
+        captures: Mapping[writes.ArticleKey, writes.CaptureLocation] | None = None,
         results: list[writes.Status | Refusal | None] | None = None,
     ) -> list[writes.Status | Refusal]:
         """Store a batch so that a record refused (by the schema's validation or by the database)
@@ -116,11 +115,12 @@ class Database:
         if isinstance(error, IntegrityError) and isinstance(url, str):
             # Say which article holds the URL, in the same words on every database.
             try:
-                holder = reads.article_id_of_url(self.engine, url)
+                holder = reads.article_key_of_url(self.engine, url)
             except DBAPIError:
                 return refusal
-            if holder is not None and holder != record.get("article_id"):
-                return Refusal(refusal.reason, f"url {url} is already stored under article_id {holder}")
+            if holder is not None and holder != (record.get("publisher"), record.get("article_id")):
+                return Refusal(refusal.reason, f"url {url} is already stored under article_id {holder[1]}"
+                               + (f" of {holder[0]}" if holder[0] != record.get("publisher") else ""))
         return refusal
 
     @_outage_raises_unavailable
@@ -129,37 +129,34 @@ class Database:
         records: Sequence[Mapping[str, Any]],
         reason: str = "crawl",
         run_id: int | None = None,
-        captures: Mapping[int, writes.CaptureLocation] | None = None,
+        captures: Mapping[writes.ArticleKey, writes.CaptureLocation] | None = None,
     ) -> list[writes.Status]:
         return writes.store_articles(self.engine, records, reason, run_id, captures)
 
     @_outage_raises_unavailable
-    def known_articles(self, article_ids: Iterable[int]) -> dict[int, str | None]:
-        return reads.known_articles(self.engine, article_ids)
+    def known_articles(self, publisher: str, article_ids: Iterable[int]) -> dict[int, str | None]:
+        return reads.known_articles(self.engine, publisher, article_ids)
 
     @_outage_raises_unavailable
-    def mark_gone(self, article_id: int, url: str, status: int) -> None:
+    def mark_gone(self, publisher: str, article_id: int, url: str, status: int) -> None:
         """Remember that the site answered 404/410 for this article."""
-        gone.mark_gone(self.engine, article_id, url, status)
+        gone.mark_gone(self.engine, publisher, article_id, url, status)
 
     @_outage_raises_unavailable
-    def gone_articles(self, article_ids: Iterable[int]) -> set[int]:
-        return gone.gone_articles(self.engine, article_ids)
+    def gone_articles(self, publisher: str, article_ids: Iterable[int]) -> set[int]:
+        return gone.gone_articles(self.engine, publisher, article_ids)
 
     @_outage_raises_unavailable
-    def current_fields_hashes(self, article_ids: Iterable[int]) -> dict[int, str]:
-        return reads.current_fields_hashes(self.engine, article_ids)
+    def current_fields_hashes(self, publisher: str, article_ids: Iterable[int]) -> dict[int, str]:
+        return reads.current_fields_hashes(self.engine, publisher, article_ids)
 
-    def iter_articles(
-        self, since: date | None = None, until: date | None = None, section: str | None = None
-    ) -> Iterator[dict[str, Any]]:
-        return reads.iter_articles(self.engine, since, until, section)
+    def iter_articles(self, **selection: Any) -> Iterator[dict[str, Any]]:
+        """Current articles in publication order; ``selection``: the fields of reads.Selection."""
+        return reads.iter_articles(self.engine, reads.Selection(**selection))
 
     @_outage_raises_unavailable
-    def count_articles(
-        self, since: date | None = None, until: date | None = None, section: str | None = None
-    ) -> int:
-        return reads.count_articles(self.engine, since, until, section)
+    def count_articles(self, **selection: Any) -> int:
+        return reads.count_articles(self.engine, reads.Selection(**selection))
 
     def iter_run_articles(self, run_id: int) -> Iterator[dict[str, Any]]:
         return reads.iter_run_articles(self.engine, run_id)
@@ -167,25 +164,21 @@ class Database:
     def count_run_articles(self, run_id: int) -> int:
         return reads.count_run_articles(self.engine, run_id)
 
-    def iter_current_captures(
-        self, since: date | None = None, until: date | None = None, article_id: int | None = None
-    ) -> Iterator[tuple[dict[str, Any], str | None, int | None]]:
+    def iter_current_captures(self, **selection: Any) -> Iterator[tuple[dict[str, Any], str | None, int | None]]:
         """Each current article version with where its raw response is archived (or None, None)."""
-        return reads.iter_current_captures(self.engine, since, until, article_id)
+        return reads.iter_current_captures(self.engine, reads.Selection(**selection))
 
     @_outage_raises_unavailable
-    def count_current_captures(
-        self, since: date | None = None, until: date | None = None, article_id: int | None = None
-    ) -> int:
-        return reads.count_current_captures(self.engine, since, until, article_id)
+    def count_current_captures(self, **selection: Any) -> int:
+        return reads.count_current_captures(self.engine, reads.Selection(**selection))
 
     @_outage_raises_unavailable
     def recent_runs(self, limit: int = 5) -> list[dict[str, Any]]:
         return reads.recent_runs(self.engine, limit)
 
     @_outage_raises_unavailable
-    def stats(self) -> reads.Stats:
-        return reads.stats(self.engine)
+    def stats(self, **selection: Any) -> reads.Stats:
+        return reads.stats(self.engine, selection=reads.Selection(**selection))
 
     @_outage_raises_unavailable
     def start_run(self, kind: str, arguments: dict[str, Any] | None = None, run_lock: bool = False) -> int:

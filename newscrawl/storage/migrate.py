@@ -19,6 +19,7 @@ REVISION_MARKS = {
     "0001": ("articles", "article_revisions", "crawl_runs"),
     "0002": ("gone_articles",),
     "0003": ("crawl_runs.pid", "crawl_runs.pid_space", "crawl_runs.run_lock"),
+    "0004": ("articles.publisher", "articles.channel", "articles.section_path", "gone_articles.publisher"),
 }
 
 

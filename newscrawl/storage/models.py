@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -58,7 +59,8 @@ class Base(DeclarativeBase):
 
 
 class ArticleFields:
-    """The schema's 22 fields as columns, shared by articles and their revisions.
+    """The schema's fields (but the key, publisher and article_id) as columns, shared by articles and
+    their revisions.
 
     published_at and fetched_at are UTC timestamps for sorting and filtering; the
     ``*_iso`` columns keep the strings as given, so the original offset (WIB, WITA,
@@ -66,7 +68,9 @@ class ArticleFields:
     """
 
     url: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)
     section: Mapped[str | None] = mapped_column(Text)
+    section_path: Mapped[str | None] = mapped_column(Text)
     headline: Mapped[str] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -92,10 +96,12 @@ class ArticleFields:
 
 
 class Article(ArticleFields, Base):
-    """One row per article: its current version."""
+    """One row per article: its current version. Keyed by (publisher, article_id): each publisher
+    numbers its own articles."""
 
     __tablename__ = "articles"
 
+    publisher: Mapped[str] = mapped_column(Text, primary_key=True)
     article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     url: Mapped[str] = mapped_column(Text, unique=True)
     # Which revision the row shows, and the highest revision number handed out so far.
@@ -106,8 +112,9 @@ class Article(ArticleFields, Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("ix_articles_published_at", "published_at", "article_id"),
+        Index("ix_articles_published_at", "published_at", "publisher", "article_id"),
         Index("ix_articles_section", "section"),
+        Index("ix_articles_channel", "publisher", "channel"),
     )
 
 
@@ -117,7 +124,8 @@ class ArticleRevision(ArticleFields, Base):
     __tablename__ = "article_revisions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id", ondelete="CASCADE"))
+    publisher: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[int] = mapped_column(BigInteger)
     revision: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
@@ -128,8 +136,10 @@ class ArticleRevision(ArticleFields, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        UniqueConstraint("article_id", "revision", name="uq_article_revisions_revision"),
-        UniqueConstraint("article_id", "fields_hash", name="uq_article_revisions_fields_hash"),
+        ForeignKeyConstraint(["publisher", "article_id"], ["articles.publisher", "articles.article_id"],
+                             ondelete="CASCADE", name="fk_article_revisions_article"),
+        UniqueConstraint("publisher", "article_id", "revision", name="uq_article_revisions_revision"),
+        UniqueConstraint("publisher", "article_id", "fields_hash", name="uq_article_revisions_fields_hash"),
     )
 
 
@@ -157,6 +167,7 @@ class GoneArticle(Base):
 
     __tablename__ = "gone_articles"
 
+    publisher: Mapped[str] = mapped_column(Text, primary_key=True)
     article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     url: Mapped[str] = mapped_column(Text)
     status: Mapped[int] = mapped_column(Integer)

@@ -15,8 +15,11 @@ from typing import Any
 
 ARTICLE_FIELDS: tuple[str, ...] = (
     "url",
+    "publisher",
+    "channel",
     "article_id",
     "section",
+    "section_path",
     "headline",
     "summary",
     "published_at",
@@ -38,7 +41,7 @@ ARTICLE_FIELDS: tuple[str, ...] = (
     "fetched_at",
 )
 
-REQUIRED_TEXT_FIELDS = ("url", "headline", "body")
+REQUIRED_TEXT_FIELDS = ("url", "publisher", "channel", "headline", "body")
 INT_FIELDS = ("article_id", "page_count", "word_count")
 STRING_LIST_FIELDS = ("authors", "tags")
 LIST_FIELDS = ("authors", "images", "tags")

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newscrawl.storage.engine import write_connection
@@ -29,15 +29,25 @@ Status = Literal["new", "changed", "unchanged"]
 REASONS = ("crawl", "load", "import", "reextract")
 # Where a version's raw response is archived: (WARC file, offset of the response record).
 CaptureLocation = tuple[str, int]
+# An article's key: each publisher numbers its own articles.
+ArticleKey = tuple[str, int]
+
+
+def article_key(record: Mapping[str, Any]) -> ArticleKey:
+    return record["publisher"], record["article_id"]
 
 _ARTICLES = Article.__table__
 _REVISIONS = ArticleRevision.__table__
 
 # The columns an UPDATE sets are the keys of its parameters; the WHERE clause's parameters are
 # named b_* so they cannot be taken for a column to set.
-_UPDATE_ARTICLE = update(_ARTICLES).where(_ARTICLES.c.article_id == bindparam("b_article_id"))
+def _is_key(table, prefix: str = ""):
+    return and_(table.c.publisher == bindparam(f"{prefix}publisher"), table.c.article_id == bindparam(f"{prefix}article_id"))
+
+
+_UPDATE_ARTICLE = update(_ARTICLES).where(_is_key(_ARTICLES, "b_"))
 _FILL_CAPTURE = update(_REVISIONS).where(
-    _REVISIONS.c.article_id == bindparam("b_article_id"),
+    _is_key(_REVISIONS, "b_"),
     _REVISIONS.c.fields_hash == bindparam("b_fields_hash"),
     _REVISIONS.c.warc_file.is_(None),
 )
@@ -49,12 +59,14 @@ _LOCK_CURRENT = (
         _ARTICLES.c.first_seen_at,
         _ARTICLES.c.last_seen_at,
     )
-    .where(_ARTICLES.c.article_id == bindparam("article_id"))
+    .where(_is_key(_ARTICLES))
     .with_for_update()
 )
-_STORED_IDS = select(_ARTICLES.c.article_id).where(_ARTICLES.c.article_id.in_(bindparam("ids", expanding=True)))
+_STORED_KEYS = select(_ARTICLES.c.publisher, _ARTICLES.c.article_id).where(
+    tuple_(_ARTICLES.c.publisher, _ARTICLES.c.article_id).in_(bindparam("keys", expanding=True))
+)
 _REVISION_OF_VERSION = select(_REVISIONS.c.revision).where(
-    _REVISIONS.c.article_id == bindparam("article_id"),
+    _is_key(_REVISIONS),
     _REVISIONS.c.fields_hash == bindparam("fields_hash"),
 )
 
@@ -62,7 +74,7 @@ _REVISION_OF_VERSION = select(_REVISIONS.c.revision).where(
 class _Inserts(NamedTuple):
     """The INSERTs of one dialect (ON CONFLICT is spelled per dialect)."""
 
-    # ON CONFLICT on every unique index, not only article_id: two writers inserting the same new
+    # ON CONFLICT on every unique index, not only the key: two writers inserting the same new
     # article at once can meet first on the url index, which PostgreSQL reports as an error
     # unless that index is an arbiter too.
     article_if_new: Any
@@ -80,7 +92,8 @@ def _inserts(dialect_name: str) -> _Inserts:
         article=insert(_ARTICLES),
         revision=insert(_REVISIONS).returning(_REVISIONS.c.id),
         revision_if_new_version=insert(_REVISIONS)
-        .on_conflict_do_nothing(index_elements=[_REVISIONS.c.article_id, _REVISIONS.c.fields_hash])
+        .on_conflict_do_nothing(index_elements=[_REVISIONS.c.publisher, _REVISIONS.c.article_id,
+                                                _REVISIONS.c.fields_hash])
         .returning(_REVISIONS.c.id),
         revisions=insert(_REVISIONS),
     )
@@ -100,12 +113,12 @@ def store_articles(
     records: Sequence[Mapping[str, Any]],
     reason: str = "crawl",
     run_id: int | None = None,
-    captures: Mapping[int, CaptureLocation] | None = None,
+    captures: Mapping[ArticleKey, CaptureLocation] | None = None,
 ) -> list[Status]:
     """Store a batch in one transaction; return "new", "changed" or "unchanged" per record.
 
     Every record is validated first (InvalidRecord), so a bad record writes nothing.
-    ``captures`` maps article ids to where the response each record was extracted from is
+    ``captures`` maps article keys (publisher, article_id) to where the response each record was extracted from is
     archived; a new revision gets that location, and so does a stored revision of the same
     version that has none yet (a version loaded from JSON lines, then imported from a WARC).
     """
@@ -113,7 +126,7 @@ def store_articles(
     columns = [record_to_columns(normalise_record(record)) for record in records]
     statuses: list[Status] = ["unchanged"] * len(columns)
     # Lock rows in one global order so two writers can never wait on each other in a cycle.
-    order = sorted(range(len(columns)), key=lambda index: columns[index]["article_id"])
+    order = sorted(range(len(columns)), key=lambda index: article_key(columns[index]))
     now = utcnow()
     captures = captures or {}
     with write_connection(engine) as connection, connection.begin():
@@ -122,7 +135,7 @@ def store_articles(
             if index in created:
                 statuses[index] = "new"
             else:
-                capture = captures.get(columns[index]["article_id"])
+                capture = captures.get(article_key(columns[index]))
                 statuses[index] = _store_one(connection, columns[index], reason, run_id, now, capture)
     return statuses
 
@@ -134,27 +147,27 @@ def _create_new_articles(
     reason: str,
     run_id: int | None,
     now: datetime,
-    captures: Mapping[int, CaptureLocation],
+    captures: Mapping[ArticleKey, CaptureLocation],
 ) -> set[int]:
     """Create the batch's articles not stored yet with two executemany INSERTs; return their indexes.
 
     A shortcut for _store_one's "new" case, run before any other write of the batch. The rows go
-    in in article_id order, the order every writer locks in. If one is not created (its URL is
+    in in key order, the order every writer locks in. If one is not created (its URL is
     held by another article, or another writer created it since the SELECT), the savepoint undoes
     them all, releasing their locks, and every record takes the per-row path as if this had not
     run. Otherwise the per-row path only meets rows stored before the SELECT and the batch's own.
     """
     if len(order) < 2:  # one record: the per-row path takes fewer statements
         return set()
-    ids = [columns[index]["article_id"] for index in order]
-    stored = set(connection.scalars(_STORED_IDS, {"ids": ids}))
+    keys = [article_key(columns[index]) for index in order]
+    stored = {tuple(row) for row in connection.execute(_STORED_KEYS, {"keys": keys})}
     # The first record of each article; a second one in the batch is a later version (_store_one).
-    first_of_id: dict[int, int] = {}
+    first_of_key: dict[ArticleKey, int] = {}
     for index in order:
-        article_id = columns[index]["article_id"]
-        if article_id not in stored:
-            first_of_id.setdefault(article_id, index)
-    new = list(first_of_id.values())  # in article_id order
+        key = article_key(columns[index])
+        if key not in stored:
+            first_of_key.setdefault(key, index)
+    new = list(first_of_key.values())  # in key order
     if len(new) < 2:  # one new article: its per-row insert takes fewer statements than the savepoint
         return set()
     statements = _inserts(connection.dialect.name)
@@ -164,7 +177,7 @@ def _create_new_articles(
         savepoint.rollback()
         return set()
     revisions = [
-        _revision_row(columns[index], 1, reason, run_id, now, captures.get(columns[index]["article_id"]))
+        _revision_row(columns[index], 1, reason, run_id, now, captures.get(article_key(columns[index])))
         for index in new
     ]
     connection.execute(statements.revisions, revisions)
@@ -187,7 +200,7 @@ def _store_one(
     now: datetime,
     capture: CaptureLocation | None = None,
 ) -> Status:
-    article_id = columns["article_id"]
+    key = {"publisher": columns["publisher"], "article_id": columns["article_id"]}
     seen = columns["fetched_at"] or now
     row = _article_row(columns, now)
     statements = _inserts(connection.dialect.name)
@@ -197,9 +210,9 @@ def _store_one(
         _add_revision(connection, columns, 1, reason, run_id, now, capture)
         return "new"
 
-    current = connection.execute(_LOCK_CURRENT, {"article_id": article_id}).one_or_none()
+    current = connection.execute(_LOCK_CURRENT, key).one_or_none()
     if current is None:
-        # No row with this id: the conflict was the URL, which another article holds. A plain insert
+        # No row with this key: the conflict was the URL, which another article holds. A plain insert
         # raises the IntegrityError callers handle (the store pipeline isolates the record).
         connection.execute(statements.article, row)
         _add_revision(connection, columns, 1, reason, run_id, now, capture)
@@ -209,18 +222,16 @@ def _store_one(
         "last_seen_at": max(current.last_seen_at, seen),
     }
     if current.fields_hash == columns["fields_hash"]:
-        _touch_seen(connection, article_id, current, seen_range)
-        _fill_capture(connection, article_id, columns["fields_hash"], capture)
+        _touch_seen(connection, key, current, seen_range)
+        _fill_capture(connection, key, columns["fields_hash"], capture)
         return "unchanged"
 
     revision = current.revision_count + 1
     added = _add_revision(connection, columns, revision, reason, run_id, now, capture, on_conflict_skip=True)
     if not added:
-        _fill_capture(connection, article_id, columns["fields_hash"], capture)
+        _fill_capture(connection, key, columns["fields_hash"], capture)
         # This version was stored before (the article went back to an earlier text).
-        revision = connection.scalar(
-            _REVISION_OF_VERSION, {"article_id": article_id, "fields_hash": columns["fields_hash"]}
-        )
+        revision = connection.scalar(_REVISION_OF_VERSION, {**key, "fields_hash": columns["fields_hash"]})
     revision_count = current.revision_count + (1 if added else 0)
     # An older fetch (e.g. loading an old export) adds its version but does not replace a newer one.
     fetched_at = columns["fetched_at"]
@@ -230,28 +241,31 @@ def _store_one(
     elif added:
         values = {}
     else:
-        _touch_seen(connection, article_id, current, seen_range)
+        _touch_seen(connection, key, current, seen_range)
         return "unchanged"
-    connection.execute(
-        _UPDATE_ARTICLE, {**values, "revision_count": revision_count, **seen_range, "b_article_id": article_id}
-    )
+    connection.execute(_UPDATE_ARTICLE, {**values, "revision_count": revision_count, **seen_range, **_where(key)})
     return "changed"
 
 
-def _touch_seen(connection: Connection, article_id: int, current: Any, seen_range: dict[str, datetime]) -> None:
+def _where(key: dict[str, Any]) -> dict[str, Any]:
+    """The key as the WHERE parameters of the UPDATEs (b_*: never taken for a column to set)."""
+    return {"b_publisher": key["publisher"], "b_article_id": key["article_id"]}
+
+
+def _touch_seen(connection: Connection, key: dict[str, Any], current: Any, seen_range: dict[str, datetime]) -> None:
     """Widen first/last seen to this fetch; skipped when nothing moves, so a reload writes nothing."""
     if seen_range["first_seen_at"] == current.first_seen_at and seen_range["last_seen_at"] == current.last_seen_at:
         return
-    connection.execute(_UPDATE_ARTICLE, {**seen_range, "b_article_id": article_id})
+    connection.execute(_UPDATE_ARTICLE, {**seen_range, **_where(key)})
 
 
 def _fill_capture(
-    connection: Connection, article_id: int, fields_hash: str, capture: CaptureLocation | None
+    connection: Connection, key: dict[str, Any], fields_hash: str, capture: CaptureLocation | None
 ) -> None:
     """Give a stored version without an archived response this capture of it."""
     if capture is None:
         return
-    where = {"b_article_id": article_id, "b_fields_hash": fields_hash}
+    where = {**_where(key), "b_fields_hash": fields_hash}
     connection.execute(_FILL_CAPTURE, {"warc_file": capture[0], "warc_offset": capture[1], **where})
 
 

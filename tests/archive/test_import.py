@@ -106,7 +106,7 @@ def test_import_stores_exactly_the_detikinet_articles_and_reports_the_junk(tmp_p
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [
         "imported 7 articles: 7 new, 0 changed, 0 unchanged",
-        "skipped 4 (not detikInet articles): http_status 1, multipage_part 1, not_article_url 1, other_site 1",
+        "skipped 4: http_status 1, multipage_part 1, not_article_url 1, other_site 1",
         "bad input 6: no_headline_or_body 1, not_a_warc 1, not_an_article 1, not_html 2, truncated_record 1",
     ]
     assert "notes.warc: not_a_warc" in captured.err and "cut.warc.gz@0: truncated_record" in captured.err
@@ -158,7 +158,7 @@ def test_saved_pages_take_their_url_from_the_canonical_link_or_a_url_file(tmp_pa
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [
         "imported 3 articles: 3 new, 0 changed, 0 unchanged",
-        "skipped 1 (not detikInet articles): not_article_url 1",
+        "skipped 1: not_article_url 1",
         "bad input 1: no_url 1",
     ]
     assert "video-lead.html: no_url" in captured.err

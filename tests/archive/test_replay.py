@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
-from newscrawl.spiders.arguments import ArgumentError, plan_crawl
+from newscrawl.spiders.arguments import ArgumentError
 from tests.archive.support import CRAWLED_URLS, crawl, stat_value
+from tests.support import inet_plan
 
 COLUMNS = "article_id, url, headline, body, tags, published_at_iso, fetched_at_iso, fields_hash, warc_file, warc_offset"
 
@@ -53,14 +54,14 @@ def test_a_request_missing_from_the_archive_is_counted_not_fetched(site, recorde
 
 def test_replay_argument_is_checked_before_anything_runs(tmp_path, recorded):
     with pytest.raises(ArgumentError, match="does not exist"):
-        plan_crawl({"urls": CRAWLED_URLS[0], "replay": str(tmp_path / "nowhere")})
+        inet_plan({"urls": CRAWLED_URLS[0], "replay": str(tmp_path / "nowhere")})
     (tmp_path / "empty").mkdir()
     with pytest.raises(ArgumentError, match=r"holds no WARC files \(\*\.warc, \*\.warc\.gz\)"):
-        plan_crawl({"urls": CRAWLED_URLS[0], "replay": str(tmp_path / "empty")})
+        inet_plan({"urls": CRAWLED_URLS[0], "replay": str(tmp_path / "empty")})
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(ArgumentError, match="is not a WARC file"):
-        plan_crawl({"urls": CRAWLED_URLS[0], "replay": str(tmp_path / "notes.txt")})
+        inet_plan({"urls": CRAWLED_URLS[0], "replay": str(tmp_path / "notes.txt")})
     (file,) = (recorded[0] / "warc").glob("*.warc.gz")
-    plan = plan_crawl({"since": "2023-10-12", "until": "2023-10-12", "replay": str(file)})
+    plan = inet_plan({"since": "2023-10-12", "until": "2023-10-12", "replay": str(file)})
     assert plan.replay == str(file) and plan.bounded
-    assert plan_crawl({"urls": CRAWLED_URLS[0], "replay": str(recorded[0])}).replay == str(recorded[0])
+    assert inet_plan({"urls": CRAWLED_URLS[0], "replay": str(recorded[0])}).replay == str(recorded[0])

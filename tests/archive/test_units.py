@@ -188,13 +188,13 @@ def test_store_articles_records_captures_and_fills_a_version_that_had_none(datab
     assert database.store_articles([first, second], reason="load") == ["new", "new"]
     # The same versions imported from a WARC: the loaded revisions get the capture, nothing is added.
     assert database.store_articles([first, second], reason="import",
-                                   captures={101: ("warc/a.warc.gz", 640)}) == ["unchanged", "unchanged"]
+                                   captures={("detik", 101): ("warc/a.warc.gz", 640)}) == ["unchanged", "unchanged"]
     changed = make_article(102, body="Jakarta - Teks baru.")
-    assert database.store_articles([changed], reason="crawl", captures={102: ("/abs/b.warc.gz", 9)}) == ["changed"]
+    assert database.store_articles([changed], reason="crawl", captures={("detik", 102): ("/abs/b.warc.gz", 9)}) == ["changed"]
     rows = {(record["article_id"], record["body"]): (warc_file, warc_offset)
             for record, warc_file, warc_offset in database.iter_current_captures()}
     assert rows == {(101, first["body"]): ("warc/a.warc.gz", 640), (102, "Jakarta - Teks baru."): ("/abs/b.warc.gz", 9)}
     assert [reason for _, _, reason in revisions(database, 102)] == ["load", "crawl"]
     # A capture never overwrites one a version already has.
-    database.store_articles([first], reason="import", captures={101: ("warc/other.warc.gz", 1)})
+    database.store_articles([first], reason="import", captures={("detik", 101): ("warc/other.warc.gz", 1)})
     assert next(database.iter_current_captures(article_id=101))[1:] == ("warc/a.warc.gz", 640)

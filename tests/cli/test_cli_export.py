@@ -94,8 +94,8 @@ def test_default_output_goes_to_exports_with_a_utc_timestamp(stored, database_ur
     assert export(database_url, "--format", "csv") == 0
 
     [written] = (tmp_path / "exports").iterdir()
-    assert written.name.startswith("detikinet-") and written.name.endswith("Z.csv")
-    assert len(written.name) == len("detikinet-20261128T030000Z.csv")
+    assert written.name.startswith("articles-") and written.name.endswith("Z.csv")
+    assert len(written.name) == len("articles-20261128T030000Z.csv")
     assert capsys.readouterr().out == f"exported 3 articles to exports/{written.name}\n"
 
 

@@ -45,7 +45,7 @@ def test_invalid_lines_are_counted_reported_and_skipped(database, database_url, 
         "line 8: expected a JSON object, got list",
         "line 9: article_id must be int or null, got str",
     ]
-    assert database.known_articles(range(1, 10)) == dict.fromkeys([1, 3, 7], "2022-12-10T07:16:35+07:00")
+    assert database.known_articles("detik", range(1, 10)) == dict.fromkeys([1, 3, 7], "2022-12-10T07:16:35+07:00")
     assert table_counts(database) == {"articles": 3, "article_revisions": 3, "crawl_runs": 1}
 
 

@@ -23,7 +23,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from newscrawl import urls as detik_urls
+from newscrawl.sites import parse_url
 from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.storage import open_database
 from tests.replica import CRAWL_RANGE
@@ -312,7 +312,7 @@ def test_a_worker_that_dies_is_given_up_and_the_next_run_fetches_what_it_lost(re
             assert keys_with_prefix(redis_client, prefix) == []
             # The barrier held every article page the doomed worker asked for: it finished none, and
             # the two in its hands are exactly what the crawl lost.
-            lost_ids = {detik_urls.article_id(f"{ORIGIN}{target}") for target in lost}
+            lost_ids = {parse_url(f"{ORIGIN}{target}").article_id for target in lost}
             after_survivor = stored_ids(database_url)
             assert len(lost_ids) == 2
             assert after_survivor == expected - lost_ids
@@ -323,8 +323,8 @@ def test_a_worker_that_dies_is_given_up_and_the_next_run_fetches_what_it_lost(re
             assert later.returncode == 0, later.stderr[-3000:]
             assert stored_ids(database_url) == expected
             assert new_articles(later.summary()) == len(lost_ids)
-            fetched = {detik_urls.article_id(request.url) for request in replica.requests()
-                       if request.method == "GET" and detik_urls.article_id(request.url)}
+            fetched = {parse_url(request.url).article_id for request in replica.requests()
+                       if request.method == "GET" and parse_url(request.url).article_id}
             assert fetched == lost_ids
     finally:
         for key in redis_client.scan_iter(match=f"{prefix}*"):

@@ -117,7 +117,7 @@ def test_import_counts_the_bombs_too_large_and_imports_the_rest_in_little_memory
     assert run.returncode == 1, run.stderr
     assert run.stdout.splitlines() == [
         "imported 3 articles: 3 new, 0 changed, 0 unchanged",
-        "skipped 0 (not detikInet articles): none",
+        "skipped 0: none",
         "bad input 6: too_large 6",
     ]
     limit = DOWNLOAD_MAXSIZE

@@ -107,7 +107,7 @@ def test_import_cleans_a_nul_and_isolates_a_record_the_database_refuses(postgres
         f"{warc}@{offsets['caption-parenthesised']}: refused_by_database: refused by the test trigger"]
     assert captured.out.splitlines() == [
         "imported 2 articles: 2 new, 0 changed, 0 unchanged",
-        "skipped 0 (not detikInet articles): none",
+        "skipped 0: none",
         "bad input 1: refused_by_database 1",
     ]
     held = stored(postgres_url)

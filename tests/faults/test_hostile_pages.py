@@ -130,7 +130,7 @@ def test_import_of_a_folder_with_a_deep_page_imports_the_good_pages_and_reports_
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [
         "imported 2 articles: 2 new, 0 changed, 0 unchanged",
-        "skipped 0 (not detikInet articles): none",
+        "skipped 0: none",
         "bad input 1: too_deep 1",
     ]
     assert captured.err == f"{folder / 'c-too-deep.html'}: too_deep: {CUT_SHORT}\n"

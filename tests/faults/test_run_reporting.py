@@ -106,17 +106,17 @@ def test_a_page_robots_txt_disallows_is_not_fetched_and_not_an_error(disallowing
 # -- days whose index was never read ------------------------------------------------------------------
 def test_a_day_never_read_is_shown_as_not_read_not_as_0_articles():
     days = ["2024-05-01", "2024-05-02", "2024-05-03"]
-    stats = {"newscrawl/pages/index": 2, "newscrawl/index/pages/2024-05-01": 1, "newscrawl/index/pages/2024-05-02": 1,
-             "newscrawl/index/articles/2024-05-01": 12}
-    summary = summarize(stats, LIMITS, True, full_days=days)
+    stats = {"newscrawl/pages/index": 2, "newscrawl/index/pages/inet/2024-05-01": 1, "newscrawl/index/pages/inet/2024-05-02": 1,
+             "newscrawl/index/articles/inet/2024-05-01": 12}
+    summary = summarize(stats, LIMITS, True, full_days=days, channels=("inet",))
     # 05-02 was read and listed nothing; 05-03 was never read.
     assert summary.failures == [
         "2 of 3 finished days were not read or listed fewer than 10 articles (2024-05-02: 0, 2024-05-03: not read)"]
-    unread_only = summarize({**stats, "newscrawl/index/articles/2024-05-02": 10}, LIMITS, True, full_days=days)
+    unread_only = summarize({**stats, "newscrawl/index/articles/inet/2024-05-02": 10}, LIMITS, True, full_days=days, channels=("inet",))
     assert unread_only.failures == ["1 of 3 finished days were not read (2024-05-03: not read)"]
-    read = {**stats, "newscrawl/index/articles/2024-05-02": 10, "newscrawl/index/pages/2024-05-03": 3,
-            "newscrawl/index/articles/2024-05-03": 11}
-    assert summarize(read, LIMITS, True, full_days=days).outcome == "ok"
+    read = {**stats, "newscrawl/index/articles/inet/2024-05-02": 10, "newscrawl/index/pages/inet/2024-05-03": 3,
+            "newscrawl/index/articles/inet/2024-05-03": 11}
+    assert summarize(read, LIMITS, True, full_days=days, channels=("inet",)).outcome == "ok"
 
 
 class GatedIndexReplica(Replica):

@@ -25,12 +25,15 @@ POSTGRES_URL = os.environ.get(
 
 
 def make_article(article_id: int = 6453192, **overrides: Any) -> dict[str, Any]:
-    """A complete record (all 22 schema fields) as the extraction would produce it."""
+    """A complete record (every schema field) as the extraction would produce it."""
     body = overrides.pop("body", f"Jakarta - Artikel {article_id} tentang \"kripto\".\n\nParagraf kedua, ya.")
     article = {
         "url": f"https://inet.detik.com/cyberlife/d-{article_id}/artikel-{article_id}",
+        "publisher": "detik",
+        "channel": "inet",
         "article_id": article_id,
         "section": "cyberlife",
+        "section_path": "cyberlife",
         "headline": f"Judul artikel {article_id}",
         "summary": f"Ringkasan artikel {article_id}",
         "published_at": "2022-12-10T07:16:35+07:00",
@@ -120,14 +123,14 @@ def table_counts(database: Database) -> dict[str, int]:
         }
 
 
-def revisions(database: Database, article_id: int) -> list[tuple[int, str, str]]:
+def revisions(database: Database, article_id: int, publisher: str = "detik") -> list[tuple[int, str, str]]:
     """(revision, body, reason) of every stored version of an article, oldest first."""
     with database.engine.connect() as connection:
         rows = connection.execute(
             sa.text(
                 "SELECT revision, body, reason FROM article_revisions "
-                "WHERE article_id = :id ORDER BY revision"
+                "WHERE publisher = :publisher AND article_id = :id ORDER BY revision"
             ),
-            {"id": article_id},
+            {"publisher": publisher, "id": article_id},
         )
         return [tuple(row) for row in rows]

@@ -23,7 +23,7 @@ def test_a_url_held_by_another_article_costs_only_its_record(database):
     # The same words on SQLite and PostgreSQL.
     assert results == ["new", Refusal("conflicting_record", f"url {taken['url']} is already stored under article_id 1"),
                        "new"]
-    assert database.known_articles([1, 2, 3, 4]).keys() == {1, 3, 4}
+    assert database.known_articles("detik", [1, 2, 3, 4]).keys() == {1, 3, 4}
 
 
 def test_an_invalid_record_costs_only_itself(database):
@@ -47,7 +47,7 @@ def test_a_value_postgresql_refuses_costs_only_its_record(postgres_url):
     with open_database(postgres_url) as database:
         results = database.store_isolated([make_article(1), make_article(2), make_article(3)])
         assert results == ["new", Refusal("refused_by_database", "refused by the test trigger"), "new"]
-        assert sorted(database.known_articles([1, 2, 3])) == [1, 3]
+        assert sorted(database.known_articles("detik", [1, 2, 3])) == [1, 3]
 
 
 def test_a_nul_that_reached_psycopg_would_be_the_records_fault_not_an_outage(postgres_url):
@@ -83,7 +83,7 @@ def test_a_lost_connection_is_an_outage_and_the_database_is_used_again_once_back
             with pytest.raises(DatabaseUnavailable, match="server closed the connection unexpectedly"):
                 database.store_isolated([make_article(2), make_article(3)])
             with pytest.raises(DatabaseUnavailable):
-                database.known_articles([1])
+                database.known_articles("detik", [1])
             relay.restore()
             assert database.store_isolated([make_article(2), make_article(3)]) == ["new", "new"]
-            assert sorted(database.known_articles([1, 2, 3])) == [1, 2, 3]
+            assert sorted(database.known_articles("detik", [1, 2, 3])) == [1, 2, 3]

@@ -12,7 +12,7 @@ def test_field_list_matches_the_scrapy_item():
     from newscrawl.items import ARTICLE_FIELDS as ITEM_FIELDS
 
     assert ARTICLE_FIELDS == ITEM_FIELDS
-    assert len(ARTICLE_FIELDS) == 22
+    assert len(ARTICLE_FIELDS) == 25
 
 
 def test_storage_and_cli_do_not_import_scrapy():
@@ -27,7 +27,8 @@ def test_factory_builds_every_field():
 
 def test_normalise_fills_missing_fields_and_drops_unknown_keys():
     record = normalise_record(
-        {"url": "https://inet.detik.com/x/d-1/y", "article_id": 1, "headline": "H", "body": "B", "extra": 5}
+        {"url": "https://inet.detik.com/x/d-1/y", "publisher": "detik", "channel": "inet", "article_id": 1,
+         "headline": "H", "body": "B", "extra": 5}
     )
     assert tuple(record) == ARTICLE_FIELDS
     assert record["summary"] is None and record["authors"] is None

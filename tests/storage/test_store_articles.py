@@ -13,7 +13,7 @@ EARLIER = "2026-11-27T03:00:00+00:00"
 
 def current_row(database, article_id):
     with database.session() as session:
-        return session.get(Article, article_id)
+        return session.get(Article, ("detik", article_id))
 
 
 def test_new_article_stores_row_and_first_revision(database):
@@ -122,7 +122,7 @@ def test_a_batch_of_several_new_articles_mixed_with_stored_and_repeated_ones(dat
     batch = [make_article(7), make_article(5, headline="Judul 5 baru"), make_article(6),
              make_article(7, body="Versi kedua."), make_article(8)]
 
-    statuses = database.store_articles(batch, captures={6: ("a.warc.gz", 120), 8: ("a.warc.gz", 940)})
+    statuses = database.store_articles(batch, captures={("detik", 6): ("a.warc.gz", 120), ("detik", 8): ("a.warc.gz", 940)})
 
     assert statuses == ["new", "changed", "new", "changed", "new"]
     assert table_counts(database) == {"articles": 4, "article_revisions": 6, "crawl_runs": 0}
@@ -186,6 +186,26 @@ def test_runs_are_recorded_and_linked_to_revisions(database):
 def test_known_articles_returns_publication_times_of_stored_ids(database):
     database.store_articles([make_article(1), make_article(2, published_at=None)])
 
-    known = database.known_articles(iter([1, 2, 3, 1]))
+    known = database.known_articles("detik", iter([1, 2, 3, 1]))
 
     assert known == {1: "2022-12-10T07:16:35+07:00", 2: None}
+
+
+def test_two_publishers_numbering_alike_never_collide(database):
+    """Articles are keyed by (publisher, article_id): another site's article 1 is another article."""
+    detik = make_article(1)
+    other = make_article(1, publisher="kabar", channel="utama", url="https://kabar.example/utama/1/judul",
+                         body="Berita lain sama sekali.")
+    assert database.store_articles([detik, other]) == ["new", "new"]
+    assert database.store_articles([other]) == ["unchanged"]
+    assert database.store_articles([{**other, "body": "Diperbarui."}]) == ["changed"]
+
+    assert table_counts(database) == {"articles": 2, "article_revisions": 3, "crawl_runs": 0}
+    assert revisions(database, 1) == [(1, detik["body"], "crawl")]  # detik's article 1 kept its one version
+    assert {(record["publisher"], record["body"]) for record in database.iter_articles()} == {
+        ("detik", detik["body"]), ("kabar", "Diperbarui.")}
+    assert database.known_articles("kabar", [1, 2]) == {1: other["published_at"]}
+    database.mark_gone("kabar", 2, "https://kabar.example/utama/2/hilang", 404)
+    assert (database.gone_articles("kabar", [2]), database.gone_articles("detik", [2])) == ({2}, set())
+    assert database.count_articles(publisher="kabar") == 1
+    assert database.count_articles(channel="inet") == 1

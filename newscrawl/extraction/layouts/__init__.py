@@ -1,17 +1,17 @@
-"""detikInet page layouts, newest first; the fallback reads any page from its metadata."""
+"""The generic layout machinery: the Layout base class and the metadata fallback.
+
+A site's own layouts live in its package (e.g. newscrawl/sites/detik/layouts); ``detect_layout``
+tries them in the site's order and falls back to reading the page's metadata.
+"""
 
 from .base import Layout
 from .fallback import FallbackLayout
-from .jdl import JdlLayout
-from .legacy import LegacyLayout
-from .modern import ModernLayout
 
-KNOWN_LAYOUTS: tuple[Layout, ...] = (ModernLayout(), JdlLayout(), LegacyLayout())
 FALLBACK = FallbackLayout()
 
 
-def detect_layout(page) -> Layout:
-    return next((layout for layout in KNOWN_LAYOUTS if layout.matches(page)), FALLBACK)
+def detect_layout(page, layouts) -> Layout:
+    return next((layout for layout in layouts if layout.matches(page)), FALLBACK)
 
 
-__all__ = ["Layout", "KNOWN_LAYOUTS", "FALLBACK", "detect_layout"]
+__all__ = ["Layout", "FALLBACK", "detect_layout"]

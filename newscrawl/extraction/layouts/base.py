@@ -13,6 +13,7 @@ from lxml.cssselect import CSSSelector
 
 from ..body import Body, extract_body
 from ..loader import ArticleLoader
+from ..noise import NoiseRules
 from ..page import Page
 from ..processors.captions import split_caption
 
@@ -60,9 +61,9 @@ class Layout:
         """The lxml element that holds the article text, or None."""
         raise NotImplementedError
 
-    def body(self, page: Page) -> Body | None:
+    def body(self, page: Page, noise: NoiseRules) -> Body | None:
         container = self.body_container(page)
-        return extract_body(container, page.url) if container is not None else None
+        return extract_body(container, page.url, noise) if container is not None else None
 
     def breadcrumb_section(self, page: Page) -> str | None:
         """The section name in the breadcrumb (needed for legacy /read/ URLs only)."""

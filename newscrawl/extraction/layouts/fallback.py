@@ -76,10 +76,10 @@ class FallbackLayout(Layout):
                 return text
         return None
 
-    def body(self, page) -> Body | None:
+    def body(self, page, noise) -> Body | None:
         article_body = page.news_article.get("articleBody")
         if isinstance(article_body, str) and article_body.strip():
             paragraphs = [normalize_body_text(line) for line in article_body.splitlines()]
             return Body(paragraphs=[line for line in paragraphs if line])
         container = _largest_paragraph_block(page.root)
-        return extract_body(container, page.url) if container is not None else None
+        return extract_body(container, page.url, noise) if container is not None else None

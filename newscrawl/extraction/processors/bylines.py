@@ -1,4 +1,10 @@
-"""Bylines: "Virgina Maulita Putri - detikInet" -> ["Virgina Maulita Putri"]."""
+"""Bylines: "<names> - <label>", e.g. "Virgina Maulita Putri - detikInet" -> ["Virgina Maulita Putri"].
+
+Everything after the last dash that stands apart (spaces on at least one side; a hyphen inside a
+name such as "Bankman-Fried" is no separator) is a label: a channel ("detikInet", "detiknews"), a
+rubric ("Sepakbola"), the channel a team writes for ("Tim detikBali - detikTravel"). Names never
+follow it. Several names are separated by commas, "dan", "&" or "and".
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,28 @@ import re
 
 from .text import normalize_space
 
-# The channel label after the last dash: "detikInet", "detikinet", "detikINET", "detikSport", ...
-_CHANNEL_SUFFIX = re.compile(r"\s+[-\u2013\u2014]\s*detik\w*\s*$|\s*[-\u2013\u2014]\s+detik\w*\s*$", re.IGNORECASE)
+_LABEL = re.compile(r"(?:\s+[-\u2013\u2014]\s*|\s*[-\u2013\u2014]\s+)(?P<label>[^-\u2013\u2014]*?)\s*$")
 _NAME_SEPARATORS = re.compile(r"\s*,\s*|\s+dan\s+|\s+&\s+|\s+and\s+", re.IGNORECASE)
 
 
+def _split(byline: str | None) -> tuple[str | None, str | None]:
+    text = normalize_space(byline)
+    if text is None:
+        return None, None
+    match = _LABEL.search(text)
+    if match is None:
+        return text, None
+    return normalize_space(text[: match.start()]), match["label"] or None
+
+
+def byline_label(byline: str | None) -> str | None:
+    """The label after the names, or None."""
+    return _split(byline)[1]
+
+
 def strip_channel(byline: str | None) -> str | None:
-    """Drop the trailing " - detikInet" channel label."""
-    byline = normalize_space(byline)
-    if byline is None:
-        return None
-    return normalize_space(_CHANNEL_SUFFIX.sub("", byline))
+    """The names part of a byline, without its trailing label."""
+    return _split(byline)[0]
 
 
 def split_authors(byline: str | None) -> list[str]:

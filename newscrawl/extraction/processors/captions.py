@@ -6,6 +6,11 @@ Forms seen on detik pages:
   "Ilustrasi (Foto: Getty Images/Mario Carlini)"  -> ("Ilustrasi", "Getty Images/Mario Carlini")
   "Galaxy S6 Edge & S6 (ist)"                     -> ("Galaxy S6 Edge & S6", "ist")   ist = istimewa
   "Peluncuran Foto: AP/Jon Super"                 -> ("Peluncuran", "AP/Jon Super")
+  "Foto: Ilustrasi penodongan (Edi Wahyono/detikcom)" -> ("Ilustrasi penodongan", "Edi Wahyono/detikcom")
+  "Foto: (Getty Images)"                          -> (None, "Getty Images")
+  "Alat terapi (Bagus Kurniawan/detikcom)"        -> ("Alat terapi", "Bagus Kurniawan/detikcom")
+A parenthesised tail without "Foto:" is a credit only when it names a "Name/Source" (a slash):
+"(kiri)" stays part of the description.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from .text import normalize_space
 _PAREN_CREDIT = re.compile(r"\(\s*(?:foto|photo)\s*:\s*(?P<credit>[^()]*?)\s*\)\s*$", re.IGNORECASE)
 _IST_CREDIT = re.compile(r"\(\s*(?P<credit>ist|istimewa)\s*\)\s*$", re.IGNORECASE)
 _INLINE_CREDIT = re.compile(r"(?:^|(?<=[\s.,;]))(?:foto|photo)\s*:\s*(?P<credit>.*)$", re.IGNORECASE)
+# "Foto: <description> (<credit>)": the 2020s caption of many channels.
+_LEADING_MARKER = re.compile(r"^(?:foto|photo)\s*:\s*(?P<description>.*?)\s*\((?P<credit>[^()]*)\)\s*$", re.IGNORECASE)
+_SLASH_CREDIT = re.compile(r"\((?P<credit>[^()]*/[^()]*)\)\s*$")
 
 
 def _undouble(text: str) -> str:
@@ -33,14 +41,18 @@ def split_caption(caption: str | None) -> tuple[str | None, str | None]:
     if text is None:
         return None, None
     text = _undouble(text)
-    for pattern in (_PAREN_CREDIT, _IST_CREDIT, _INLINE_CREDIT):
-        match = pattern.search(text)
-        if match:
-            description = text[: match.start()]
-            credit = normalize_space(match["credit"])
-            break
+    leading = _LEADING_MARKER.match(text)
+    if leading:
+        description, credit = leading["description"], normalize_space(leading["credit"])
     else:
-        description, credit = text, None
+        for pattern in (_PAREN_CREDIT, _IST_CREDIT, _INLINE_CREDIT, _SLASH_CREDIT):
+            match = pattern.search(text)
+            if match:
+                description = text[: match.start()]
+                credit = normalize_space(match["credit"])
+                break
+        else:
+            description, credit = text, None
     description = normalize_space(description)
     if description and description.endswith(".") and not description.endswith(".."):
         description = normalize_space(description[:-1])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Layout, find_all, first, text_of
+from newscrawl.extraction.layouts.base import Layout, find_all, first, text_of
 
 
 def _next_sibling_with_class(element, name: str):

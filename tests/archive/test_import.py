@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import shutil
 import sqlite3
@@ -177,3 +178,49 @@ def test_saved_pages_take_their_url_from_the_canonical_link_or_a_url_file(tmp_pa
 def test_a_missing_path_is_a_usage_error(tmp_path, url, capsys):
     assert _import(url, tmp_path / "nowhere") == 2
     assert capsys.readouterr().err == f"newscrawl: error: no such file or folder: {tmp_path / 'nowhere'}\n"
+
+
+def test_import_takes_every_detik_channel(tmp_path, url, capsys):
+    """A WARC of responses of every channel (a real detikInet page served on news.detik.com among them:
+    its canonical link says it is detikInet's) and a folder of saved pages of other channels."""
+    from newscrawl.storage import open_database
+    from tests.conftest import page_cases
+
+    others = {}
+    for path in page_cases():
+        item = json.loads(path.read_text(encoding="utf-8"))["item"]
+        if item and item["channel"] != "inet" and item["layout"] != "fallback":
+            others[path.stem] = item
+    assert {item["channel"] for item in others.values()} >= {"news", "sport", "travel", "jabar", "edu", "bali"}
+    names = sorted(others)
+    warc_names, saved_names = names[::2], names[1::2]
+    folder = tmp_path / "in"
+    (folder / "saved").mkdir(parents=True)
+    with open(folder / "channels.warc.gz", "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for name in warc_names:
+            _write(writer, _request_url(name), page_bytes(name), [HTML])
+        # detikInet's real page answered at a news.detik.com URL.
+        _write(writer, "https://news.detik.com/berita/d-6453192/bos-kripto", page_bytes("detikinet-2022-12-10-d-6453192"),
+               [HTML])
+        _write(writer, "https://news.detik.com/foto-news/d-6453001/galeri", b"<html><body><h1>Galeri</h1></body></html>",
+               [HTML])
+    for name in saved_names:
+        shutil.copy(PAGES / f"{name}.html", folder / "saved" / f"{name}.html")
+        (folder / "saved" / f"{name}.url").write_text(_request_url(name) + "\n")
+
+    assert _import(url, folder) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"imported {len(names) + 1} articles: {len(names) + 1} new, 0 changed, 0 unchanged",
+        "skipped 1: not_article_url 1",
+        "bad input 0: none",
+    ]
+    with open_database(url) as database:
+        stored = {(record["publisher"], record["article_id"]): record for record in database.iter_articles()}
+    inet = expected_item("detikinet-2022-12-10-d-6453192")
+    assert stored[("detik", 6453192)]["channel"] == "inet" and stored[("detik", 6453192)]["url"] == inet["url"]
+    for name, item in others.items():
+        record = stored[("detik", item["article_id"])]
+        assert {key: value for key, value in record.items() if key != "fetched_at"} == {
+            key: value for key, value in item.items() if key != "fetched_at"}, name

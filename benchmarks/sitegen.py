@@ -115,7 +115,8 @@ class GenArticle:
         """A stored-article record like the crawl's (for loading a database without crawling)."""
         body = self.body
         return {
-            "url": self.url, "article_id": self.article_id, "section": self.section, "headline": self.headline,
+            "url": self.url, "publisher": "detik", "channel": "inet", "article_id": self.article_id,
+            "section": self.section, "section_path": self.section, "headline": self.headline,
             "summary": self.summary, "published_at": self.published.isoformat(),
             "published_raw": wib_label(self.published), "authors": ["Fino Yurio Kristo"],
             "byline": "Fino Yurio Kristo - detikInet", "editor_initials": "fyk/fay",

@@ -28,7 +28,7 @@ from newscrawl import __version__
 from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles
 from newscrawl.meta import CAPTURE, PAGE_KIND
 from newscrawl.archive.replay import ReplayArchive
-from newscrawl.archive.writer import DEFAULT_GZIP_LEVEL, checked_gzip_level
+from newscrawl.archive.writer import checked_gzip_level
 from newscrawl.feeds import failure_text
 from newscrawl.masking import mask_values
 
@@ -45,7 +45,7 @@ class BadSetting(ValueError):
 def warc_gzip_level(settings) -> int:
     """NEWSCRAWL_WARC_GZIP_LEVEL, checked (the crawl command refuses a bad one before starting)."""
     try:
-        return checked_gzip_level(settings.get("NEWSCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL))
+        return checked_gzip_level(settings.get("NEWSCRAWL_WARC_GZIP_LEVEL"))
     except ValueError as error:
         raise BadSetting(f"NEWSCRAWL_WARC_GZIP_LEVEL: {error}") from None
 
@@ -133,7 +133,7 @@ class WarcCaptureMiddleware:
             "run-started": started.strftime("%Y-%m-%dT%H:%M:%SZ") if started else "",
             "arguments": json.dumps(mask_values(dict(plan.arguments) if plan else {}), ensure_ascii=False,
                                     sort_keys=True),
-            "http-header-user-agent": settings.get("USER_AGENT", ""),
+            "http-header-user-agent": settings.get("USER_AGENT") or "",
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "hostname": socket.gethostname(),
         }

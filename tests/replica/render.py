@@ -1,6 +1,6 @@
-"""Markup of the replica's generated pages: index, RSS, robots.txt, error pages, and the extra
-"Berita Terkait" card. Modelled on detik-markup.md §4.1, §4.2 and §5; article pages are the
-fixtures themselves."""
+"""Markup of the replica's generated pages, for any channel: index, RSS, robots.txt, error pages,
+home pages, and the extra "Berita Terkait" card. Modelled on detik-markup.md §4.1, §4.2 and §5
+(the 2020s index markup on every channel); article pages are the fixtures themselves."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 
-from .sitemap import ORIGIN, PAGE_SIZE, Article, Card, SiteMap, attr, index_url, title_of, wib_label
+from .sitemap import PAGE_SIZE, Article, Card, SiteMap, attr, title_of, wib_label
 
 ROBOTS_TXT = """\
 User-agent: Googlebot
@@ -52,7 +52,7 @@ _HEAD = """<!DOCTYPE html>
 </head>
 <body>
 <header class="header"><div class="container">
-  <nav class="nav"><a href="https://inet.detik.com/">detikInet</a> <a href="https://inet.detik.com/indeks">Indeks</a></nav>
+  <nav class="nav"><a href="{root}/">{label}</a> <a href="{root}/indeks">Indeks</a></nav>
 </div></header>
 """
 
@@ -78,12 +78,17 @@ def _card(card: Card, index: int) -> str:
       </article>"""
 
 
-def _pagination(day: date, page: int, last: int) -> str:
+def _head(site: SiteMap, title: str, canonical: str) -> str:
+    return _HEAD.format(title=attr(title), canonical=attr(canonical), root=attr(site.root),
+                        label=attr(site.channel.label))
+
+
+def _pagination(site: SiteMap, index_path: str, day: date, page: int, last: int) -> str:
     if last <= 1:
         return ""
     def link(number: int, text: str, active: bool = False) -> str:
         state = " pagination__item--active" if active else ""
-        return f'<a class="pagination__item{state}" href="{attr(index_url(day, number))}">{text}</a>'
+        return f'<a class="pagination__item{state}" href="{attr(site.index_url(day, number, index_path))}">{text}</a>'
     items = [link(page - 1, "Prev")] if page > 1 else []
     items += [link(number, str(number), number == page) for number in range(1, last + 1)]
     items += [link(page + 1, "Next")] if page < last else []
@@ -92,7 +97,9 @@ def _pagination(day: date, page: int, last: int) -> str:
 
 def _mostpop(site: SiteMap) -> str:
     """The sidebar box; its card has no d-time, so only the cb- ancestry marks it as not the index."""
-    target = site.role("out_of_range")
+    target = site.popular
+    if target is None:
+        return ""
     title = attr(target.item["headline"])
     return f"""
   <div class="column-4">
@@ -109,21 +116,22 @@ def _mostpop(site: SiteMap) -> str:
   </div>"""
 
 
-def index_page(site: SiteMap, day: date, page: int) -> str:
-    cards = site.days.get(day, [])
-    last = site.index_page_count(day)
+def index_page(site: SiteMap, day: date, page: int, index_path: str | None = None) -> str:
+    index_path = index_path or site.channel.index_paths[0]
+    cards = site.listing(index_path).get(day, [])
+    last = site.index_page_count(day, index_path)
     shown = cards[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     body = "".join(_card(card, (page - 1) * PAGE_SIZE + n + 1) for n, card in enumerate(shown))
     if not shown:
         body = '\n      <div class="list-content__empty">Tidak ada berita pada tanggal ini.</div>'
-    head = _HEAD.format(title=f"Indeks Berita Inet {day:%d/%m/%Y} - detikInet", canonical=attr(index_url(day, page)))
+    head = _head(site, f"Indeks Berita {day:%d/%m/%Y} - {site.channel.label}", site.index_url(day, page, index_path))
     return f"""{head}<div class="container">
  <div class="grid-row content__bg">
   <div class="column-8">
     <div class="page__header"><h1 class="page__title">Indeks Berita</h1>
       <form class="date-picker"><input type="text" name="date" value="{day:%m/%d/%Y}"></form></div>
     <div class="grid-row list-content">{body}
-    </div>{_pagination(day, page, last)}
+    </div>{_pagination(site, index_path, day, page, last)}
   </div>{_mostpop(site)}
  </div>
 </div>
@@ -170,9 +178,9 @@ def rss(site: SiteMap, now: datetime) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0">
   <channel>
-    <title>detikInet</title>
-    <link>{ORIGIN}/</link>
-    <description>Berita teknologi terkini dari detikInet (replica)</description>
+    <title>{attr(site.channel.label)}</title>
+    <link>{attr(site.root)}/</link>
+    <description>Berita terkini dari {attr(site.channel.label)} (replica)</description>
     <language>id</language>
     <lastBuildDate>{format_datetime(now.astimezone(timezone.utc), usegmt=True)}</lastBuildDate>{"".join(items)}
   </channel>
@@ -180,13 +188,21 @@ def rss(site: SiteMap, now: datetime) -> str:
 """
 
 
-def error_page(status: int, message: str) -> str:
-    return (_HEAD.format(title=f"{status} - detikInet", canonical=ORIGIN + "/")
-            + f'<div class="container"><h1>{status}</h1><p>{attr(message)}</p></div>\n</body>\n</html>\n')
+def error_page(status: int, message: str, site: SiteMap | None = None) -> str:
+    label, root = (site.channel.label, site.root) if site else ("detikcom", "https://www.detik.com")
+    head = _HEAD.format(title=f"{status} - {attr(label)}", canonical=attr(root) + "/", root=attr(root), label=attr(label))
+    return head + f'<div class="container"><h1>{status}</h1><p>{attr(message)}</p></div>\n</body>\n</html>\n'
 
 
 def home(site: SiteMap) -> str:
     days = sorted(site.days, reverse=True)
-    links = "\n".join(f'  <li><a href="{attr(index_url(day))}">{day:%d/%m/%Y}</a> ({len(site.days[day])} cards)</li>'
-                      for day in days)
-    return _HEAD.format(title="detikInet (replica)", canonical=ORIGIN + "/") + f"<ul>\n{links}\n</ul>\n</body>\n</html>\n"
+    links = "\n".join(
+        f'  <li><a href="{attr(site.index_url(day))}">{day:%d/%m/%Y}</a> ({len(site.days[day])} cards)</li>' for day in days)
+    return _head(site, f"{site.channel.label} (replica)", site.root + "/") + f"<ul>\n{links}\n</ul>\n</body>\n</html>\n"
+
+
+def host_home(sites: list[SiteMap]) -> str:
+    """The home page of a host several channels share (www.detik.com): a link to each channel."""
+    links = "\n".join(f'  <li><a href="{attr(site.root)}/">{attr(site.channel.label)}</a></li>' for site in sites)
+    return (_HEAD.format(title="detikcom (replica)", canonical="https://www.detik.com/", root="https://www.detik.com",
+                         label="detikcom") + f"<ul>\n{links}\n</ul>\n</body>\n</html>\n")

@@ -1,10 +1,16 @@
-"""The replica server: an HTTP proxy on 127.0.0.1 that answers for inet.detik.com itself.
+"""The replica server: an HTTP proxy on 127.0.0.1 that answers for the detik network itself.
 
-Clients reach it the standard way, through ``http_proxy``/``https_proxy``:
+It serves every channel of newscrawl's detik declaration (network.py: the hosts of ``Replica.hosts``,
+inet.detik.com, news.detik.com, ..., sport.detik.com and www.detik.com with its regional and other
+channels under their prefixes); ``Replica.site`` is detikInet's site map, ``Replica.network`` every
+channel's. Clients reach it the standard way, through ``http_proxy``/``https_proxy``:
 
-* ``GET http://inet.detik.com/<path>`` (absolute-URI proxy requests) are answered directly;
-* ``CONNECT inet.detik.com:443`` is accepted; inside the tunnel the replica terminates TLS with a
-  self-signed certificate made at start (``cryptography``) and serves HTTP/1.1 requests.
+* ``CONNECT <host>:443`` is accepted for every served host; inside the tunnel the replica
+  terminates TLS with a self-signed certificate made at start (``cryptography``) that names every
+  served host (subject alternative names) and serves HTTP/1.1 requests;
+* ``GET http://inet.detik.com/<path>`` (absolute-URI proxy requests) are answered directly, for
+  detikInet only, as before the network was served: crawls ask for https:// URLs, this is for
+  looking at pages with curl.
 
 Every other host is refused (CONNECT: 403, absolute-URI GET: 502) and logged, as are requests
 made to the replica as if it were a web server. Every request goes into ``Replica.requests()``
@@ -26,6 +32,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from . import render
+from .network import NetworkMap, build_network
 from .sitemap import HOST, SiteMap, build
 
 logger = logging.getLogger("replica")
@@ -37,7 +44,7 @@ HTML = "text/html; charset=UTF-8"
 class LoggedRequest:
     order: int
     method: str
-    url: str  # https://inet.detik.com/... inside a tunnel; the request target otherwise
+    url: str  # https://<host>/... inside a tunnel; the request target otherwise
     status: int
     via: str  # "tunnel", "proxy" (absolute-URI request), "connect" or "direct"
     at: float  # time.monotonic() when it was answered
@@ -51,8 +58,11 @@ class Answer:
     headers: dict | None = None
 
 
-def self_signed_context(hostname: str = HOST) -> ssl.SSLContext:
-    """A server TLS context with a fresh self-signed certificate for ``hostname``."""
+def self_signed_context(*hostnames: str) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for ``hostnames`` (default
+    inet.detik.com): the first is its common name, all of them its subject alternative names."""
+    hostnames = hostnames or (HOST,)
+    hostname = hostnames[0]
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -69,7 +79,7 @@ def self_signed_context(hostname: str = HOST) -> ssl.SSLContext:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in hostnames]), critical=False)
         .sign(key, hashes.SHA256())
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -106,18 +116,23 @@ class _SocketWriter:
 
 
 class Replica:
-    """The site and its server. ``with Replica() as replica:`` starts it on a free port."""
+    """The site and its server. ``with Replica() as replica:`` starts it on a free port.
+
+    ``site`` is detikInet's site map (the one the detikinet tests read), ``network`` every
+    channel's, detikInet's included; ``hosts`` the hosts served."""
 
     def __init__(self, site: SiteMap | None = None, host: str = "127.0.0.1", port: int = 0):
         self.site = site or build()
+        self.network: NetworkMap = build_network(self.site.pages_dir, inet=self.site)
+        self.hosts: tuple[str, ...] = self.network.hosts
         self.host, self.port = host, port
-        self.tls = self_signed_context()
+        self.tls = self_signed_context(*self.hosts)
         self._lock = threading.Lock()
         self._log: list[LoggedRequest] = []
         self._asked: dict[str, int] = {}
-        self.index_status: int | None = None  # when set, every index page answers this status
-        # When set, every article page is passed through it (fixture name, html) -> html: a test
-        # can serve a redesigned site without new fixtures.
+        self.index_status: int | None = None  # when set, every index page of every channel answers this status
+        # When set, every article page of every channel is passed through it (fixture name, html) -> html:
+        # a test can serve a redesigned site without new fixtures.
         self.page_transform = None
         # When set, called with the target (path and query) of every inet.detik.com request, in the
         # server's thread, before it is answered: a test injects a fault at an exact point of a crawl.
@@ -208,45 +223,68 @@ class Replica:
                 self.hold_timed_out = self._hold_open = True
                 self._hold.notify_all()
 
-    def is_article_page(self, target: str) -> bool:
+    def is_article_page(self, target: str, host: str = HOST) -> bool:
         parts = urlsplit(target)
         key = parts.path.rstrip("/") or "/"
+        site = self._site_at(host, parts.path or "/")
+        if site is None:
+            return False
         single = "1" in parse_qs(parts.query).get("single", [])
-        name = self.site.pages.get((key, single)) or self.site.pages.get((key, False))
-        return name is not None and name not in self.site.others.values()
+        name = site.pages.get((key, single)) or site.pages.get((key, False))
+        return name is not None and name not in site.others.values()
 
     def _count(self, path: str) -> int:
         with self._lock:
             self._asked[path] = self._asked.get(path, 0) + 1
             return self._asked[path]
 
+    def _site_at(self, host: str, path: str) -> SiteMap | None:
+        return self.site if host == HOST else self.network.site_at(host, path)
+
     # -- the site --------------------------------------------------------------------------------
+    def answer_at(self, host: str, target: str) -> Answer:
+        """The response to ``GET <target>`` (path and query) on ``host``, one of ``hosts``."""
+        if host == HOST:
+            return self.answer(target)  # the hook tests override to change detikInet's answers
+        return self._answer(host, target)
+
     def answer(self, target: str) -> Answer:
         """The response to ``GET <target>`` (path and query) on inet.detik.com."""
-        site = self.site
+        return self._answer(HOST, target)
+
+    def _answer(self, host: str, target: str) -> Answer:
         parts = urlsplit(target)
         path, query = parts.path or "/", parse_qs(parts.query)
         if path == "/robots.txt":
             return Answer(200, render.ROBOTS_TXT.encode(), "text/plain; charset=UTF-8")
-        if path.rstrip("/") == "/rss":
+        site = self._site_at(host, path)
+        if site is None:  # www.detik.com outside every channel's prefix
+            if path == "/":
+                sites = [site for site in self.network.sites.values() if site.channel.host == host]
+                return Answer(200, render.host_home(sites).encode("utf-8"))
+            return Answer(404, render.error_page(404, "Halaman tidak ditemukan").encode("utf-8"))
+        channel = site.channel
+        below = path[len(channel.prefix):] or "/"  # the path below the channel's root
+        if (below.rstrip("/") or "/") in channel.rss_paths:
             now = datetime.now(timezone.utc)
             return Answer(200, render.rss(site, now).encode("utf-8"), "application/rss+xml; charset=UTF-8")
-        if path.rstrip("/") == "/indeks" or path.startswith("/indeks/"):
-            return self._index(path, query)
-        if path == "/":
+        for index_path in channel.index_paths:
+            if below.rstrip("/") == index_path or below.startswith(index_path + "/"):
+                return self._channel_index(site, index_path, below, query)
+        if below.rstrip("/") == "":
             return Answer(200, render.home(site).encode("utf-8"))
-        if path.rstrip("/") in site.gone:
-            return Answer(404, render.error_page(404, "Halaman tidak ditemukan").encode("utf-8"))
-        if path.rstrip("/") in site.redirects:
-            location = site.redirects[path.rstrip("/")]
-            return Answer(301, render.error_page(301, location).encode("utf-8"), headers={"Location": location})
         key = path.rstrip("/") or "/"
+        if key in site.gone:
+            return Answer(404, render.error_page(404, "Halaman tidak ditemukan", site).encode("utf-8"))
+        if key in site.redirects:
+            location = site.redirects[key]
+            return Answer(301, render.error_page(301, location, site).encode("utf-8"), headers={"Location": location})
         single = "1" in query.get("single", [])
         name = site.pages.get((key, single)) or site.pages.get((key, False))
         if name is None:
-            return Answer(404, render.error_page(404, "Halaman tidak ditemukan").encode("utf-8"))
-        if key in site.retry_once and self._count(key) == 1:
-            return Answer(503, render.error_page(503, "Service Unavailable").encode("utf-8"),
+            return Answer(404, render.error_page(404, "Halaman tidak ditemukan", site).encode("utf-8"))
+        if key in site.retry_once and self._count(f"https://{host}{key}") == 1:
+            return Answer(503, render.error_page(503, "Service Unavailable", site).encode("utf-8"),
                           headers={"Retry-After": "0"})
         page = site.fixture(name)[1]
         if name in site.related_card_for:
@@ -255,9 +293,18 @@ class Replica:
             page = self.page_transform(name, page)
         return Answer(200, page)
 
+    def _channel_index(self, site: SiteMap, index_path: str, path: str, query: dict) -> Answer:
+        if site is self.site:
+            return self._index(path, query)  # the hook tests override to change detikInet's index
+        return self._index_page(site, index_path, path, query)
+
     def _index(self, path: str, query: dict) -> Answer:
+        """detikInet's index page at ``path``."""
+        return self._index_page(self.site, self.site.channel.index_paths[0], path, query)
+
+    def _index_page(self, site: SiteMap, index_path: str, path: str, query: dict) -> Answer:
         if self.index_status is not None:
-            return Answer(self.index_status, render.error_page(self.index_status, "Index unavailable").encode())
+            return Answer(self.index_status, render.error_page(self.index_status, "Index unavailable", site).encode())
         tail = path.rstrip("/").rsplit("/", 1)[-1]
         page_text = query.get("page", [tail if tail.isdigit() else "1"])[0]
         page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
@@ -268,8 +315,9 @@ class Replica:
             except ValueError:
                 day = None
         if day is None:  # no (readable) date filter: the newest listed day
-            day = max(self.site.days) if self.site.days else date.today()
-        return Answer(200, render.index_page(self.site, day, page).encode("utf-8"))
+            listing = site.listing(index_path)
+            day = max(listing) if listing else date.today()
+        return Answer(200, render.index_page(site, day, page, index_path).encode("utf-8"))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -285,9 +333,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_CONNECT(self):
         host, _, port = self.path.rpartition(":")
-        if host.lower() != HOST or port != "443" or self.tunnel_host is not None:
+        if host.lower() not in self.replica.hosts or port != "443" or self.tunnel_host is not None:
             self.replica.record("CONNECT", self.path, 403, "connect")
-            self._send(Answer(403, f"the replica serves {HOST}:443 only\n".encode(), "text/plain"), close=True)
+            served = ", ".join(f"{name}:443" for name in self.replica.hosts)
+            self._send(Answer(403, f"the replica serves {served} only\n".encode(), "text/plain"), close=True)
             return
         self.replica.record("CONNECT", self.path, 200, "connect")
         self.send_response(200, "Connection established")
@@ -330,19 +379,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool):
         via, url = self._via(), self._full_url()
         if via == "direct":
-            message = f"this is an HTTP proxy for {HOST}: set http_proxy/https_proxy=http://{self.headers.get('Host', '')}\n"
+            proxy = f"http://{self.headers.get('Host', '')}"
+            message = f"this is an HTTP proxy for the detik network: set http_proxy/https_proxy={proxy}\n"
             answer = Answer(400, message.encode(), "text/plain; charset=UTF-8")
         else:
             parts = urlsplit(url)
-            if (parts.hostname or "").lower() != HOST:
-                answer = Answer(502 if via == "proxy" else 403, f"the replica serves {HOST} only\n".encode(),
+            host = (parts.hostname or "").lower()
+            # In a tunnel: its own host; plain http:// proxy requests: detikInet's only (see the module).
+            if host != (self.tunnel_host or HOST):
+                served = "https:// of its hosts in CONNECT tunnels" if via == "tunnel" else f"http:// for {HOST} only"
+                answer = Answer(502 if via == "proxy" else 403, f"the replica serves {served}\n".encode(),
                                 "text/plain; charset=UTF-8")
             else:
                 target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-                if self.replica.before_answer is not None:
+                if host == HOST and self.replica.before_answer is not None:
                     self.replica.before_answer(target)
-                answer = self.replica.answer(target)
-                if answer.status == 200 and self.command == "GET" and self.replica.is_article_page(target):
+                answer = self.replica.answer_at(host, target)
+                if answer.status == 200 and self.command == "GET" and self.replica.is_article_page(target, host):
                     self.replica._wait_at_hold(target)
         self.replica.record(self.command, url, answer.status, via)
         self._send(answer, head=head)

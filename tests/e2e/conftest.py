@@ -44,6 +44,7 @@ class Run:
     finished: float
     db: dict | None = None  # what the database held right after the run (filled by the tests)
     jsonl_before: dict | None = None  # JSON lines files before the run (filled by the tests)
+    spider: str = "detikinet"
 
     @property
     def gets(self) -> list[LoggedRequest]:
@@ -56,7 +57,7 @@ class Run:
     def summary(self) -> dict[str, str]:
         """The run summary the RunSummary extension logs: {'pages fetched': 'article 6, index 94', ...}."""
         lines = self.stderr.splitlines()
-        start = next(n for n, line in enumerate(lines) if "run summary of detikinet" in line)
+        start = next(n for n, line in enumerate(lines) if f"run summary of {self.spider} (" in line)
         summary = {}
         for line in lines[start + 1:]:
             if not line.startswith("  "):
@@ -67,7 +68,7 @@ class Run:
         return summary
 
     def jsonl_files(self) -> list[Path]:
-        return sorted((self.workdir / "detikinet").glob("*.jsonl"))
+        return sorted((self.workdir / self.spider).glob("*.jsonl"))
 
     def jsonl_records(self) -> list[dict]:
         return [json.loads(line) for path in self.jsonl_files()
@@ -89,17 +90,18 @@ def crawl_env(replica: Replica, workdir: Path) -> dict[str, str]:
     return env
 
 
-def run_crawl(replica: Replica, workdir: Path, *arguments: str, timeout: float = 90) -> Run:
-    """``scrapy crawl detikinet <arguments>`` against the replica; the replica's log is reset first."""
+def run_crawl(replica: Replica, workdir: Path, *arguments: str, timeout: float = 90, spider: str = "detikinet") -> Run:
+    """``scrapy crawl <spider> <arguments>`` against the replica; the replica's log is reset first."""
     workdir.mkdir(parents=True, exist_ok=True)
     replica.reset()
-    command = [sys.executable, "-m", "scrapy", "crawl", "detikinet", *arguments,
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *arguments,
                "-s", f"NEWSCRAWL_EXPORTS_DIR={workdir}", *FAST]
     started = time.time()
     result = subprocess.run(command, cwd=REPO, env=crawl_env(replica, workdir), capture_output=True, text=True,
                             timeout=timeout)
     finished = time.time()
-    return Run(result.returncode, result.stdout, result.stderr, replica.requests(), workdir, started, finished)
+    return Run(result.returncode, result.stdout, result.stderr, replica.requests(), workdir, started, finished,
+               spider=spider)
 
 
 @pytest.fixture(scope="session")

@@ -26,9 +26,6 @@ from tests.replica.sitemap import OTHER_CHANNEL_URL, WIB, Article
 
 from .conftest import Run, run_crawl
 
-# ~1,800 index pages: at the production pace of one request every 0.1 s to the whole site the run
-# would take minutes. Politeness only; the crawl is otherwise the production one.
-NETWORK_FAST = ("-s", "NEWSCRAWL_SITE_MIN_INTERVAL=0")
 COMPARED = [name for name in ARTICLE_FIELDS if name != "fetched_at"]
 TIMEOUT = 180
 
@@ -148,7 +145,7 @@ def read_database(run: Run) -> dict:
 
 
 def crawl(replica, workdir, arguments: tuple[str, ...], spider: str = "detik") -> Run:
-    run = run_crawl(replica, workdir, *arguments, *NETWORK_FAST, spider=spider, timeout=TIMEOUT)
+    run = run_crawl(replica, workdir, *arguments, spider=spider, timeout=TIMEOUT)
     run.db = read_database(run) if run.database.exists() else None
     return run
 

@@ -11,7 +11,7 @@ bare, full, ...), each repetition in a fresh folder with a fresh database and ex
     .venv/bin/python -m benchmarks.crawl --trace-memory       # one full crawl with benchmarks/memtrace.py
 
 Both spiders get the same politeness overrides on the command line (and nothing else is changed
-for the full crawl): -s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False
+for the full crawl): -s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False -s NEWSCRAWL_SITE_MIN_INTERVAL=0
 -s CONCURRENT_REQUESTS=<c> -s CONCURRENT_REQUESTS_PER_DOMAIN=<c>; ROBOTSTXT_OBEY stays True.
 
 pages/s = responses received (downloader/response_count: robots.txt, index pages, articles) /
@@ -51,7 +51,8 @@ _CLEARED_ENV = re.compile(r"^(https?_proxy|all_proxy|no_proxy|ftp_proxy|newscraw
 
 
 def politeness(concurrency: int) -> list[str]:
-    return ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+    # NEWSCRAWL_SITE_MIN_INTERVAL: the site-wide ceiling (a release without it ignores the setting).
+    return ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "NEWSCRAWL_SITE_MIN_INTERVAL=0",
             "-s", f"CONCURRENT_REQUESTS={concurrency}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"]
 
 

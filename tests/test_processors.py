@@ -118,7 +118,12 @@ def test_the_label_of_a_byline(byline, label):
     assert byline_label(byline) == label
 
 
-@pytest.mark.parametrize("bad", [None, "", "   ", " - detikInet"])
+@pytest.mark.parametrize("bad", [
+    None, "", "   ", " - detikInet",
+    # What detik's author metadata holds besides names (issue 13, item 4).
+    "https://www.facebook.com/detikdotcom", "http://facebook.com/detikcom", "www.detik.com",
+    "redaksi@detik.com", "bgs", "bgs/rul", "--", "123",
+])
 def test_empty_bylines_give_no_names(bad):
     assert split_authors(bad) == []
 

@@ -4,6 +4,9 @@ Everything after the last dash that stands apart (spaces on at least one side; a
 name such as "Bankman-Fried" is no separator) is a label: a channel ("detikInet", "detiknews"), a
 rubric ("Sepakbola"), the channel a team writes for ("Tim detikBali - detikTravel"). Names never
 follow it. Several names are separated by commas, "dan", "&" or "and".
+
+Author metadata is not always a name: detik's ``article:author`` holds a Facebook URL and its
+``author`` meta may hold the writer's initials ("bgs"). Neither is ever taken for a name.
 """
 
 from __future__ import annotations
@@ -14,6 +17,16 @@ from .text import normalize_space
 
 _LABEL = re.compile(r"(?:\s+[-\u2013\u2014]\s*|\s*[-\u2013\u2014]\s+)(?P<label>[^-\u2013\u2014]*?)\s*$")
 _NAME_SEPARATORS = re.compile(r"\s*,\s*|\s+dan\s+|\s+&\s+|\s+and\s+", re.IGNORECASE)
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)|@[\w-]+\.[a-z]", re.IGNORECASE)
+# Writer/editor initials as detik prints them: lowercase, 2-5 letters, optionally "xx/yy".
+_INITIALS = re.compile(r"^[a-z]{2,5}(?:/[a-z]{2,5})*$")
+
+
+def is_name(text: str) -> bool:
+    """False for what author metadata holds that is no person's or team's name: a URL, an e-mail
+    address, initials, or text without a letter."""
+    return (not _URL.search(text) and not _INITIALS.match(text)
+            and any(character.isalpha() for character in text))
 
 
 def _split(byline: str | None) -> tuple[str | None, str | None]:
@@ -41,4 +54,7 @@ def split_authors(byline: str | None) -> list[str]:
     names = strip_channel(byline)
     if not names:
         return []
-    return [name for name in (normalize_space(part) for part in _NAME_SEPARATORS.split(names)) if name]
+    if _URL.search(names):  # a URL's own commas and dashes are no separators
+        return []
+    parts = (normalize_space(part) for part in _NAME_SEPARATORS.split(names))
+    return [name for name in parts if name and is_name(name)]

@@ -1,9 +1,11 @@
-"""A layout not seen before: read what the <head> metadata, JSON-LD and the page's largest block
-of paragraphs give. Items from here are marked ``layout: fallback`` and counted, so a redesign
-of the site shows up in the crawl stats instead of silently emptying the dataset."""
+"""A layout not seen before: read what the page visibly prints where it is recognisable (its h1,
+a byline, a figure caption, a tag block, a printed date), then the <head> metadata, JSON-LD and the
+page's largest block of paragraphs. Items from here are marked ``layout: fallback`` and counted,
+so a redesign of the site shows up in the crawl stats instead of silently emptying the dataset."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from ..body import Body, extract_body
@@ -13,6 +15,49 @@ from .base import Layout, find_all, text_of
 
 # Where a redesigned page is likely to print its date: <time>, or a class naming a date or time.
 _DATE_CANDIDATES = "time, [class*=date], [class*=time]"
+_BYLINE_CANDIDATES = "[class*=author], [class*=byline]"
+_CAPTION_CANDIDATES = "figcaption, [class*=caption]"
+_TAG_CLASS = re.compile(r"(?:^|[-_])tags?$")  # a class token naming a tag block: tags, detail__body-tag
+_BYLINE_MAX = 200  # longer text in an "author" element is an author box or a list, not a byline
+_CAPTION_MAX = 500
+# Page chrome: what sits in these is never the article's headline, byline or caption.
+_CHROME = frozenset(("aside", "footer", "nav"))
+
+
+def _in_article(element) -> bool:
+    """Not in the page's chrome: no aside, footer or nav above it, and no <header> above it unless
+    that header is itself inside an <article> or <main> (a story's own header holds its h1)."""
+    header_seen = False
+    for ancestor in element.iterancestors():
+        tag = ancestor.tag
+        if tag in _CHROME:
+            return False
+        if tag == "header":
+            header_seen = True
+        elif tag in ("article", "main") and header_seen:
+            return True
+    return not header_seen
+
+
+def _visible(page, query: str, max_length: int):
+    """The first element matched by ``query`` in the article's part of the page whose text is
+    neither empty nor longer than ``max_length``, with that text."""
+    body = page.root.find("body")
+    for element in find_all(body if body is not None else page.root, query):
+        text = text_of(element)
+        if text and text.strip() and len(text.strip()) <= max_length and _in_article(element):
+            return element, text
+    return None, None
+
+
+def _tag_block_tags(page) -> list[str]:
+    for element in page.root.iter():
+        classes = element.get("class") if isinstance(element.tag, str) else None
+        if classes and "tag" in classes and any(_TAG_CLASS.search(token) for token in classes.split()):
+            tags = [text_of(link) for link in element.iter("a")]
+            if any(tag and tag.strip() for tag in tags):
+                return tags
+    return []
 
 
 def _largest_paragraph_block(root):
@@ -57,6 +102,16 @@ class FallbackLayout(Layout):
 
     def fill(self, loader, page) -> None:
         article = page.news_article
+        loader.add_value("headline", _visible(page, "h1", _CAPTION_MAX)[1])
+        _, byline = _visible(page, _BYLINE_CANDIDATES, _BYLINE_MAX)
+        loader.add_value("byline", byline)
+        loader.add_value("authors", byline)
+        caption, caption_text = _visible(page, _CAPTION_CANDIDATES, _CAPTION_MAX)
+        if caption is not None:
+            figure = next((ancestor for ancestor in caption.iterancestors() if ancestor.tag == "figure"), None)
+            image = next(iter(figure.iter("img")), None) if figure is not None else None
+            self.add_lead_photo(loader, page, image, caption)
+        loader.add_value("tags", _tag_block_tags(page))
         loader.add_value("headline", page.meta_value("og:title"))
         loader.add_value("headline", article.get("headline"))
         titles = page.root.xpath("//title/text()")

@@ -55,6 +55,11 @@ class ArticleItem(scrapy.Item):
     )
     images = _field("List of {url, caption, credit} for photos inside the body (not the lead photo).")
     tags = _field("List of tags from the tag block; where the page has none, the keywords metadata.")
+    syndicated_from = _field(
+        "Where a syndicated story first ran, from its footer ('Artikel ini telah naik di detikBali ...'): the "
+        "original article's URL where the footer links it, else the channel's slug ('bali'); null for a story "
+        "that says it ran nowhere else."
+    )
     page_count = _field("Number of article pages merged into this item (int, 1 for single-page articles).")
     word_count = _field("Number of whitespace-separated words in body (int).")
     content_hash = _field("sha256 hex digest of the normalised body (UTF-8).")

@@ -127,6 +127,11 @@ def _extract_with(layout: Layout, site: Site, target: PageUrl, page: Page, fetch
     loader.add_value("dateline", body.dateline if body else None)
     loader.add_value("editor_initials", body.editor_initials if body else None)
     loader.add_value("images", body.images if body else [])
+    if body and (body.syndicated_label or body.syndicated_url):
+        source, unknown = _syndication_source(site, body.syndicated_label, body.syndicated_url)
+        loader.add_value("syndicated_from", source)
+        if unknown:
+            warnings.append(f"syndication footer names {body.syndicated_label!r}, which is none of the site's channels")
     loader.add_value("page_count", max(1, body.page_sections if body else 0))
     loader.add_value("word_count", word_count(text))
     loader.add_value("content_hash", content_hash(text))
@@ -136,6 +141,18 @@ def _extract_with(layout: Layout, site: Site, target: PageUrl, page: Page, fetch
         kind="article", item=_complete(loader.load_item()), layout=layout.name,
         warnings=warnings, pages_in_nav=_pages_in_nav(page, site.page_nav_classes),
     )
+
+
+def _syndication_source(site: Site, label: str | None, url: str | None) -> tuple[str | None, bool]:
+    """(syndicated_from, whether the label named no channel of the site). The linked article's
+    canonical URL where there is one; else the channel the label names; else the label as printed."""
+    if url:
+        target = sites.parse_url(url)
+        return (target.canonical if target.kind == "article" else url), False
+    channel = site.channel_by_label(label) if label else None
+    if channel is not None:
+        return channel.slug, False
+    return label, label is not None
 
 
 def _json_ld_author_names(value) -> list[str]:

@@ -38,6 +38,9 @@ class Body:
     editor_initials: str | None = None
     images: list[dict] = field(default_factory=list)
     page_sections: int = 0
+    # A syndication footer's channel label as printed ("detikBali") and the link it gives, if any.
+    syndicated_label: str | None = None
+    syndicated_url: str | None = None
 
 
 def _classes(element) -> frozenset[str]:
@@ -56,6 +59,8 @@ class _Walker:
         self.result = Body()
         self.in_ad_region = False  # between the comments of NoiseRules.ad_region
         self.seen_content = False  # anything readable met yet (for the dateline)
+        self.links: list[str] = []  # hrefs of the links in the buffer
+        self.footer_links: dict[str, str | None] = {}  # footer paragraph -> its first link
 
     # -- output -------------------------------------------------------------------------
     def add_text(self, text: str | None) -> None:
@@ -69,13 +74,15 @@ class _Walker:
         if not self.buffer:
             return
         raw = "".join(self.buffer)
-        self.buffer = []
+        links, self.buffer, self.links = self.links, [], []
         noise = self.noise
         for chunk in _BREAK_RUN.split(raw):
             for line in self.list_items(chunk):
                 text = normalize_body_text(noise.embed_placeholder.sub(" ", line))
                 if text and not noise.noise_paragraph.match(text) and not noise.lead_in.match(text):
                     self.result.paragraphs.append(text)
+                    if noise.footer.match(text):
+                        self.footer_links[text] = links[0] if links else None
 
     def list_items(self, chunk: str) -> list[str]:
         """The chunk's lines joined by one space, except where a line starts a list item."""
@@ -131,6 +138,8 @@ class _Walker:
             self.buffer.append(_BR)
         elif tag in _INLINE:
             self.check_dateline(element, tag)
+            if tag == "a" and element.get("href"):
+                self.links.append(urljoin(self.base_url, element.get("href").strip()))
             self.open(element, _END_INLINE, stack)
             return
         else:
@@ -201,7 +210,9 @@ class _Walker:
     def drop_footer(self, paragraphs: list[str]) -> None:
         """A syndication footer at the end, and the separator line right before it."""
         noise = self.noise
-        while paragraphs and noise.footer.match(paragraphs[-1]):
+        while paragraphs and (footer := noise.footer.match(paragraphs[-1])):
+            self.result.syndicated_label = footer.groupdict().get("channel")
+            self.result.syndicated_url = self.footer_links.get(paragraphs[-1])
             paragraphs.pop()
             if paragraphs and noise.footer_separator.match(paragraphs[-1]):
                 paragraphs.pop()

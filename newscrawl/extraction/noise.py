@@ -28,7 +28,8 @@ class NoiseRules:
     noise_paragraph: re.Pattern = _NEVER  # a whole paragraph of this wording is dropped
     lead_in: re.Pattern = _NEVER  # an element starting with this (a video teaser) is dropped
     related_link: re.Pattern = _NEVER  # a <p> starting with this and holding a link ("Baca juga:")
-    # Trailing paragraphs that say where a syndicated story first ran, and a separator line before them.
+    # Trailing paragraphs that say where a syndicated story first ran (a group named "channel"
+    # captures the channel's label where the wording names it), and a separator line before them.
     footer: re.Pattern = _NEVER
     footer_separator: re.Pattern = _NEVER
     # A line after a single <br> starting like this begins a paragraph of its own (a list item).

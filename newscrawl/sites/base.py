@@ -136,6 +136,11 @@ class Site:
             known = ", ".join(self._by_slug)
             raise KeyError(f"site {self.name} has no channel {slug!r} (channels: {known})") from None
 
+    def channel_by_label(self, label: str) -> Channel | None:
+        """The channel printed as ``label`` ("detikBali", any case), or None."""
+        wanted = label.lower()
+        return next((channel for channel in self.channels if channel.label.lower() == wanted), None)
+
     def parse_url(self, url: str) -> PageUrl | None:
         return self.urls.parse(url)
 

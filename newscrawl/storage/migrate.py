@@ -20,6 +20,7 @@ REVISION_MARKS = {
     "0002": ("gone_articles",),
     "0003": ("crawl_runs.pid", "crawl_runs.pid_space", "crawl_runs.run_lock"),
     "0004": ("articles.publisher", "articles.channel", "articles.section_path", "gone_articles.publisher"),
+    "0005": ("articles.syndicated_from", "article_revisions.syndicated_from"),
 }
 
 

@@ -86,6 +86,7 @@ class ArticleFields:
     body: Mapped[str] = mapped_column(Text)
     images: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonValue)
     tags: Mapped[list[str] | None] = mapped_column(JsonValue)
+    syndicated_from: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
     word_count: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str | None] = mapped_column(String(64))

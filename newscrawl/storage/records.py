@@ -34,6 +34,7 @@ ARTICLE_FIELDS: tuple[str, ...] = (
     "body",
     "images",
     "tags",
+    "syndicated_from",
     "page_count",
     "word_count",
     "content_hash",
@@ -53,6 +54,10 @@ TEXT_FIELDS = tuple(
 
 # fetched_at changes on every crawl; it says nothing about whether the article changed.
 HASHED_FIELDS = tuple(name for name in ARTICLE_FIELDS if name != "fetched_at")
+# Fields added to the schema after revision 0004 enter the hash only when they hold a value, so the
+# hash of every record stored before (where they are null) stays what it was: no rehash of the
+# archive, and an unchanged article still compares unchanged.
+HASHED_WHEN_SET = frozenset(("syndicated_from",))
 
 
 # Value ranges the tables hold: article_id is a BIGINT key (and detik's ids are positive), the counts
@@ -194,9 +199,11 @@ def to_utc(text: str | None) -> datetime | None:
 
 
 def fields_hash(record: Mapping[str, Any]) -> str:
-    """sha256 over every schema field except fetched_at, in a canonical JSON form."""
+    """sha256 over every schema field except fetched_at (and the HASHED_WHEN_SET fields that are
+    null), in a canonical JSON form."""
     canonical = json.dumps(
-        {name: record.get(name) for name in HASHED_FIELDS},
+        {name: record.get(name) for name in HASHED_FIELDS
+         if name not in HASHED_WHEN_SET or record.get(name) is not None},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

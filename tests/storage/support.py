@@ -48,6 +48,7 @@ def make_article(article_id: int = 6453192, **overrides: Any) -> dict[str, Any]:
         "body": body,
         "images": [{"url": "https://akcdn.detik.net.id/a.jpg", "caption": "Grafik", "credit": None}],
         "tags": ["kripto", "ftx"],
+        "syndicated_from": None,
         "page_count": 1,
         "word_count": len((body or "").split()),
         "content_hash": hashlib.sha256((body or "").encode("utf-8")).hexdigest(),

@@ -12,7 +12,7 @@ def test_field_list_matches_the_scrapy_item():
     from newscrawl.items import ARTICLE_FIELDS as ITEM_FIELDS
 
     assert ARTICLE_FIELDS == ITEM_FIELDS
-    assert len(ARTICLE_FIELDS) == 25
+    assert len(ARTICLE_FIELDS) == 26
 
 
 def test_storage_and_cli_do_not_import_scrapy():
@@ -110,3 +110,16 @@ def test_fields_hash_ignores_fetched_at_only():
     assert fields_hash(article) != fields_hash(dict(article, body=article["body"] + "!"))
     assert fields_hash(article) != fields_hash(dict(article, tags=["ftx", "kripto"]))
     assert len(fields_hash(article)) == 64
+
+
+def test_a_null_syndicated_from_leaves_the_hash_of_revision_0004():
+    """Records stored before syndicated_from existed keep their hash: an unchanged article stays
+    unchanged on the next crawl, and migration 0005 rewrites no row."""
+    import importlib
+
+    revision_0004 = importlib.import_module("newscrawl.storage.migrations.versions.0004_publishers_and_channels")
+    article = make_article()
+    assert article["syndicated_from"] is None
+    assert fields_hash(article) == revision_0004.fields_hash(article)
+    assert fields_hash(dict(article, syndicated_from="bali")) != fields_hash(article)
+    assert fields_hash(dict(article, syndicated_from="bali")) != fields_hash(dict(article, syndicated_from="jatim"))

@@ -31,7 +31,7 @@ NOISE = NoiseRules(
     related_link=re.compile(r"^\s*Baca juga\s*:", re.IGNORECASE),
     # Syndicated stories: "Artikel ini telah naik di detikBali dan bisa dibaca selengkapnya di sini."
     # after a "-----" line; detikNews copies of regional stories end "Baca berita (se)lengkapnya di sini."
-    footer=re.compile(r"^(?:Artikel ini telah naik di detik\w+ dan bisa dibaca selengkapnya di sini"
+    footer=re.compile(r"^(?:Artikel ini telah naik di (?P<channel>detik\w+) dan bisa dibaca selengkapnya di sini"
                       r"|Baca berita (?:se)?lengkapnya di sini)\.?$", re.IGNORECASE),
     footer_separator=re.compile(r"^-{3,}$"),
     # Lists written "- item<br>- item" inside one paragraph.

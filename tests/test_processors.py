@@ -101,6 +101,17 @@ def test_resolve_takes_seconds_only_from_agreeing_metadata():
         ("Afif Farhan - Sepakbola", ["Afif Farhan"]),
         ("Tim detikBali - detikTravel", ["Tim detikBali"]),
         ("Hanif Rahman - Wolipop", ["Hanif Rahman"]),
+        ("Tim detikcom - detikNews", ["Tim detikcom"]),
+        ("Rita Uli Hutapea - detikNews", ["Rita Uli Hutapea"]),
+        ("Anggi Muliawati, Amanda Christabel, Tiara Aliya Azzahra - detikNews",
+         ["Anggi Muliawati", "Amanda Christabel", "Tiara Aliya Azzahra"]),
+        # Role labels are no part of the names; an editor is no author.
+        ("Reporter : Tim detikcom - detikFinance", ["Tim detikcom"]),
+        ("Penulis: Ahmad Dani", ["Ahmad Dani"]),
+        ("Oleh Ahmad Dani - detikNews", ["Ahmad Dani"]),
+        ("Penulis: Ahmad Dani | Editor: Budi Santoso", ["Ahmad Dani"]),
+        ("Ahmad Dani, Editor: Budi Santoso", ["Ahmad Dani"]),
+        ("Olehsari Putri", ["Olehsari Putri"]),  # a name that starts like a label
         # A hyphen inside a name is no separator.
         ("Sam Bankman-Fried", ["Sam Bankman-Fried"]),
         ("Sam Bankman-Fried - detikInet", ["Sam Bankman-Fried"]),
@@ -159,6 +170,28 @@ def test_strip_channel_keeps_team_names():
         ("Gedung baru (kiri) dan lama (kanan)", ("Gedung baru (kiri) dan lama (kanan)", None)),
         # A marker later in the text wins over a parenthesised name before it.
         ("Laga MU. (AP Photo/Jon Super) Foto: AP/Jon Super", ("Laga MU. (AP Photo/Jon Super)", "AP/Jon Super")),
+        # Forms found on public copies of detik pages (issue 13, "go looking for more").
+        (" Mohamed Morsi (AFP) ", ("Mohamed Morsi", "AFP")),  # 2012 detikNews div.pic_artikel span
+        ("Presiden berpidato (Reuters)", ("Presiden berpidato", "Reuters")),
+        ("Kapal di Pelabuhan Ketapang (dok. Pribadi)", ("Kapal di Pelabuhan Ketapang", "dok. Pribadi")),
+        ("'Peternakan' maggot milik pemuda Banyuwangi (Foto: Dok. Humas Pemkab Banyuwangi)",
+         ("'Peternakan' maggot milik pemuda Banyuwangi", "Dok. Humas Pemkab Banyuwangi")),
+        ("Drama Korea yang Rilis Tahun 2011 Foto: dok. Istimewa", ("Drama Korea yang Rilis Tahun 2011", "dok. Istimewa")),
+        ("Menoewa Kopi ini merupakan kafe milik musisi Tri Suaka. Foto: Instagram @menoewakopi.jogja",
+         ("Menoewa Kopi ini merupakan kafe milik musisi Tri Suaka", "Instagram @menoewakopi.jogja")),
+        ("Penyerang Polsek Penjaringan. Foto: detikcom/ istimewa", ("Penyerang Polsek Penjaringan", "detikcom/ istimewa")),
+        ("Foto: Suci Risanti Rahmadania/detikHealth", (None, "Suci Risanti Rahmadania/detikHealth")),
+        ("Ilustrasi menyusun teks berita (Foto: Christin Hume/Unsplash)",
+         ("Ilustrasi menyusun teks berita", "Christin Hume/Unsplash")),
+        # "(Foto: ...)" inside the caption: cut out, the text closes up.
+        ("Ilustrasi antrean (Foto: Getty Images/iStockphoto) di Pelabuhan Merak",
+         ("Ilustrasi antrean di Pelabuhan Merak", "Getty Images/iStockphoto")),
+        # "Foto ilustrasi" is a description ("an illustrative photo"), no credit marker.
+        ("Foto ilustrasi pemilu", ("Foto ilustrasi pemilu", None)),
+        ("Foto ilustrasi (Getty Images/iStockphoto)", ("Foto ilustrasi", "Getty Images/iStockphoto")),
+        # A parenthesised word that is no agency stays.
+        ("Tim Garuda (tengah) berlatih", ("Tim Garuda (tengah) berlatih", None)),
+        ("Mobil listrik buatan lokal (prototipe)", ("Mobil listrik buatan lokal (prototipe)", None)),
     ],
 )
 def test_captions_split_from_credits(caption, expected):

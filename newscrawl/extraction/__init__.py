@@ -19,7 +19,7 @@ from .layouts import FALLBACK, Layout, detect_layout
 from .loader import LIST_FIELDS, ArticleLoader
 from .page import Page, parse_page
 from .processors import dates
-from .processors.bylines import byline_label
+from .processors.bylines import byline_label, split_authors
 from .processors.text import content_hash, join_paragraphs, split_keywords, word_count
 
 NO_DATE_WARNING = "no parseable publication date"
@@ -110,9 +110,10 @@ def _extract_with(layout: Layout, site: Site, target: PageUrl, page: Page, fetch
     if label is not None and label.lower() not in site.byline_labels:
         warnings.append(f"byline label {label!r} is not one of the site's labels (taken for a label, not a name)")
     if not loader.get_collected_values("authors"):
-        loader.add_value("authors", page.meta_value(*site.author_meta))
+        loader.add_value("authors", _meta_names(site, page.meta_value(*site.author_meta)))
     if not loader.get_collected_values("authors"):
-        loader.add_value("authors", _json_ld_author_names(page.news_article.get("author")))
+        loader.add_value("authors", [name for value in _json_ld_author_names(page.news_article.get("author"))
+                                     for name in _meta_names(site, value)])
     if not loader.get_collected_values("tags"):
         loader.add_value("tags", split_keywords(page.meta_value(*site.keywords_meta)))
 
@@ -153,6 +154,11 @@ def _syndication_source(site: Site, label: str | None, url: str | None) -> tuple
     if channel is not None:
         return channel.slug, False
     return label, label is not None
+
+
+def _meta_names(site: Site, value: str | None) -> list[str]:
+    """Author names from metadata; a channel's label alone ("detikJatim") names no author."""
+    return [name for name in split_authors(value) if name.lower() not in site.byline_labels]
 
 
 def _json_ld_author_names(value) -> list[str]:

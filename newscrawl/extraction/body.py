@@ -26,6 +26,10 @@ _INLINE = frozenset(
 _BR = "\x00"
 _BREAK_RUN = re.compile(r"(?:\s*\x00\s*){2,}")
 _DATELINE_DASH = re.compile(r"^\s*[-\u2013\u2014]")
+# A dateline in plain text (a JSON-LD articleBody, a page without the <strong>): up to three
+# capitalised words, optionally ", <source>" ("Jakarta, CNN Indonesia --"), then a dash.
+_PLAIN_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,2})(?:, [A-Za-z][\w]*(?: [A-Z][\w]*){0,2})? (?:--?|\u2013|\u2014) (?=\S)")
 
 # How the body walk ends an element: an inline one with its tail, a block with a paragraph break first.
 _END_INLINE, _END_BLOCK = range(2)
@@ -174,6 +178,7 @@ class _Walker:
         if self.seen_content or tag not in ("strong", "b"):
             return
         place = normalize_space(_text_of(element))
+        place = place.rstrip(",").rstrip() if place else place  # 2012: "<strong>Kairo,</strong> - "
         if place and len(place) <= 40 and _DATELINE_DASH.match(element.tail or ""):
             self.result.dateline = place
 
@@ -203,6 +208,8 @@ class _Walker:
                     paragraphs.pop()
         self.drop_footer(paragraphs)  # a footer printed after the initials
         dateline = self.result.dateline
+        if dateline is None and paragraphs:
+            self.result.dateline = plain_dateline(paragraphs[0])
         if dateline and len(paragraphs) >= 2 and re.fullmatch(re.escape(dateline) + r"\s*[-\u2013\u2014]", paragraphs[0]):
             paragraphs[0:2] = [f"{paragraphs[0]} {paragraphs[1]}"]
         return self.result
@@ -216,6 +223,12 @@ class _Walker:
             paragraphs.pop()
             if paragraphs and noise.footer_separator.match(paragraphs[-1]):
                 paragraphs.pop()
+
+
+def plain_dateline(paragraph: str) -> str | None:
+    """The place of a dateline printed as plain text at the start of the first paragraph, or None."""
+    match = _PLAIN_DATELINE.match(paragraph)
+    return match["place"] if match else None
 
 
 def extract_body(container, base_url: str, noise: NoiseRules) -> Body:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..body import Body, extract_body
+from ..body import Body, extract_body, plain_dateline
 from ..processors.dates import parse_display_date
 from ..processors.text import normalize_body_text
 from .base import Layout, find_all, text_of
@@ -134,7 +134,7 @@ class FallbackLayout(Layout):
     def body(self, page, noise) -> Body | None:
         article_body = page.news_article.get("articleBody")
         if isinstance(article_body, str) and article_body.strip():
-            paragraphs = [normalize_body_text(line) for line in article_body.splitlines()]
-            return Body(paragraphs=[line for line in paragraphs if line])
+            paragraphs = [line for line in map(normalize_body_text, article_body.splitlines()) if line]
+            return Body(paragraphs=paragraphs, dateline=plain_dateline(paragraphs[0]) if paragraphs else None)
         container = _largest_paragraph_block(page.root)
         return extract_body(container, page.url, noise) if container is not None else None

@@ -5,6 +5,9 @@ name such as "Bankman-Fried" is no separator) is a label: a channel ("detikInet"
 rubric ("Sepakbola"), the channel a team writes for ("Tim detikBali - detikTravel"). Names never
 follow it. Several names are separated by commas, "dan", "&" or "and".
 
+A role label before the names ("Reporter : Tim detikcom", "Penulis: ...", "Oleh ...") is not part of
+them, and an "Editor: ..." part names the editor, not an author: both are left out of the names.
+
 Author metadata is not always a name: detik's ``article:author`` holds a Facebook URL and its
 ``author`` meta may hold the writer's initials ("bgs"). Neither is ever taken for a name.
 """
@@ -17,6 +20,8 @@ from .text import normalize_space
 
 _LABEL = re.compile(r"(?:\s+[-\u2013\u2014]\s*|\s*[-\u2013\u2014]\s+)(?P<label>[^-\u2013\u2014]*?)\s*$")
 _NAME_SEPARATORS = re.compile(r"\s*,\s*|\s+dan\s+|\s+&\s+|\s+and\s+", re.IGNORECASE)
+_ROLE_PREFIX = re.compile(r"^(?:penulis|reporter|oleh)\s*(?::\s*|\s)", re.IGNORECASE)
+_EDITOR_PART = re.compile(r"\s*[|,;]?\s*\b(?:editor|redaktur)\s*:.*$", re.IGNORECASE)
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)|@[\w-]+\.[a-z]", re.IGNORECASE)
 # Writer/editor initials as detik prints them: lowercase, 2-5 letters, optionally "xx/yy".
 _INITIALS = re.compile(r"^[a-z]{2,5}(?:/[a-z]{2,5})*$")
@@ -31,6 +36,9 @@ def is_name(text: str) -> bool:
 
 def _split(byline: str | None) -> tuple[str | None, str | None]:
     text = normalize_space(byline)
+    if text is None:
+        return None, None
+    text = _EDITOR_PART.sub("", _ROLE_PREFIX.sub("", text)) or None
     if text is None:
         return None, None
     match = _LABEL.search(text)

@@ -9,8 +9,11 @@ Forms seen on detik pages:
   "Foto: Ilustrasi penodongan (Edi Wahyono/detikcom)" -> ("Ilustrasi penodongan", "Edi Wahyono/detikcom")
   "Foto: (Getty Images)"                          -> (None, "Getty Images")
   "Alat terapi (Bagus Kurniawan/detikcom)"        -> ("Alat terapi", "Bagus Kurniawan/detikcom")
-A parenthesised tail without "Foto:" is a credit only when it names a "Name/Source" (a slash):
-"(kiri)" stays part of the description.
+  "Mohamed Morsi (AFP)"                           -> ("Mohamed Morsi", "AFP")        2012 detikNews
+  "Ilustrasi (Foto: Getty Images) di Jakarta"     -> ("Ilustrasi di Jakarta", "Getty Images")
+  "Kafe milik Tri Suaka. Foto: Instagram @kopi"   -> ("Kafe milik Tri Suaka", "Instagram @kopi")
+A parenthesised tail without "Foto:" is a credit only when it names a "Name/Source" (a slash), a
+news or photo agency, or a "dok." (documentation) source: "(kiri)" stays part of the description.
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ import re
 from .text import normalize_space
 
 _PAREN_CREDIT = re.compile(r"\(\s*(?:foto|photo)\s*:\s*(?P<credit>[^()]*?)\s*\)\s*$", re.IGNORECASE)
+# "(Foto: ...)" inside the caption, text following it: the credit is cut out and the text closes up.
+_PAREN_CREDIT_INSIDE = re.compile(r"\s*\(\s*(?:foto|photo)\s*:\s*(?P<credit>[^()]*?)\s*\)\s*", re.IGNORECASE)
+# Agencies whose name alone in parentheses is a credit, and "(dok. Pribadi)"-style sources.
+_AGENCY_CREDIT = re.compile(
+    r"\(\s*(?P<credit>(?:AFP|AP|Reuters|Antara(?: Foto)?|EPA|Xinhua|Getty Images|Istimewa"
+    r"|dok\.\s*[^()]+))\s*\)\s*$",
+    re.IGNORECASE,
+)
 _IST_CREDIT = re.compile(r"\(\s*(?P<credit>ist|istimewa)\s*\)\s*$", re.IGNORECASE)
 _INLINE_CREDIT = re.compile(r"(?:^|(?<=[\s.,;]))(?:foto|photo)\s*:\s*(?P<credit>.*)$", re.IGNORECASE)
 # "Foto: <description> (<credit>)": the 2020s caption of many channels.
@@ -45,14 +56,19 @@ def split_caption(caption: str | None) -> tuple[str | None, str | None]:
     if leading:
         description, credit = leading["description"], normalize_space(leading["credit"])
     else:
-        for pattern in (_PAREN_CREDIT, _IST_CREDIT, _INLINE_CREDIT, _SLASH_CREDIT):
+        for pattern in (_PAREN_CREDIT, _IST_CREDIT, _INLINE_CREDIT, _SLASH_CREDIT, _AGENCY_CREDIT):
             match = pattern.search(text)
             if match:
                 description = text[: match.start()]
                 credit = normalize_space(match["credit"])
                 break
         else:
-            description, credit = text, None
+            inside = _PAREN_CREDIT_INSIDE.search(text)
+            if inside:
+                description = f"{text[: inside.start()]} {text[inside.end():]}"
+                credit = normalize_space(inside["credit"])
+            else:
+                description, credit = text, None
     description = normalize_space(description)
     if description and description.endswith(".") and not description.endswith(".."):
         description = normalize_space(description[:-1])

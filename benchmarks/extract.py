@@ -53,7 +53,16 @@ from newscrawl.extraction import extract
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 FETCHED_AT = "2026-11-28T03:00:00+00:00"  # the value the expected JSON files were written with
-REAL_PAGES = ("detikinet-2015-11-05-3062623", "detikinet-2022-12-10-d-6453192")
+# Pages saved from the site as they were served (../shared/fixtures), not built from our notes.
+REAL_PAGES = (
+    "detikinet-2015-11-05-3062623", "detikinet-2022-12-10-d-6453192",
+    "detiknews-2015-06-16-2943745", "detiknews-2022-12-10-d-6453785", "detiksport-2021-09-30-d-5746542",
+)
+REAL_GROUP = "real pages (5: detikInet 2015, 2022; detikNews 2015, 2022; detikSport 2021)"
+HAND_GROUP = "hand-built pages"
+ALL_GROUP = "all article pages"
+# Fields both extractors give, compared exactly; the body by token F1 and the date by minute.
+SHARED_FIELDS = ("headline", "summary", "authors", "tags", "image_url")
 METHODS = ("parse", "lxml", "newscrawl", "trafilatura")
 # Accuracy-only variant: trafilatura asked for a time as well as a date (not timed).
 TRAFILATURA_TIME_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
@@ -169,11 +178,7 @@ def timing_report(pages: list[Page], samples) -> tuple[list[str], dict]:
             + " | ".join(f"{med[m]:.2f} / {p90[m]:.2f}" for m in METHODS)
             + f" | {ratios['newscrawl/parse']:.2f} | {ratios['newscrawl/lxml']:.2f} | {ratios['trafilatura/newscrawl']:.1f} |"
         )
-    groups = {
-        "all article pages": [page.name for page in pages],
-        "real pages (67 KB, 142 KB)": [page.name for page in pages if page.real],
-        "hand-built pages": [page.name for page in pages if not page.real],
-    }
+    groups = page_groups(pages)
     lines += [
         "",
         "Pooled over pages (every page x repetition sample), and ratios of the group's total time per repetition"
@@ -201,6 +206,14 @@ def timing_report(pages: list[Page], samples) -> tuple[list[str], dict]:
         figures["groups"][group] = group_figures
         lines.append(f"| {group} | {len(names)} | " + " | ".join(cells) + " | " + " | ".join(ratio_cells) + " |")
     return lines, figures
+
+
+def page_groups(pages: list[Page]) -> dict[str, list[str]]:
+    return {
+        ALL_GROUP: [page.name for page in pages],
+        REAL_GROUP: [page.name for page in pages if page.real],
+        HAND_GROUP: [page.name for page in pages if not page.real],
+    }
 
 
 # -- accuracy ---------------------------------------------------------------------------------
@@ -254,6 +267,11 @@ def split_trafilatura_authors(author: str | None) -> list[str]:
     return [name.strip() for name in (author or "").split(";") if name.strip()]
 
 
+def split_trafilatura_tags(tags) -> list[str]:
+    """trafilatura gives the keywords meta as one comma-joined string in a list."""
+    return [tag.strip() for value in (tags or []) for tag in value.split(",") if tag.strip()]
+
+
 def accuracy(pages: list[Page]) -> tuple[list[str], dict]:
     bare_extraction = _trafilatura()
     rows = []
@@ -267,8 +285,18 @@ def accuracy(pages: list[Page]) -> tuple[list[str], dict]:
         ours_date = date_scores(want["published_at"], ours.get("published_at"))
         theirs_date = date_scores(want["published_at"], theirs.date if theirs else None)
         theirs_time = date_scores(want["published_at"], theirs_timed.date if theirs_timed else None)
+        ours_fields = {name: ours.get(name) == value for name, value in want.items() if name != "fetched_at"}
+        theirs_fields = {
+            "headline": (theirs.title if theirs else None) == want["headline"],
+            "summary": (theirs.description if theirs else None) == want["summary"],
+            "authors": split_trafilatura_authors(theirs.author if theirs else None) == list(want["authors"] or []),
+            "tags": split_trafilatura_tags(theirs.tags if theirs else None) == list(want["tags"] or []),
+            "image_url": (theirs.image if theirs else None) == want["image_url"],
+        }
         rows.append({
             "page": page.name,
+            "real": page.real,
+            "fields": {"newscrawl": ours_fields, "trafilatura": theirs_fields},
             "newscrawl": {
                 "headline": ours.get("headline") == want["headline"],
                 "date": ours_date[0],
@@ -313,7 +341,41 @@ def accuracy(pages: list[Page]) -> tuple[list[str], dict]:
     )
     full = sum(row["newscrawl"]["full_item"] for row in rows)
     lines += ["", f"newscrawl items equal to the expected JSON in every field: {full} of {count}."]
-    return lines, {"rows": rows, "totals": totals}
+    field_lines, by_group = field_accuracy(rows, page_groups(pages))
+    lines += ["", "Per field, pages whose value equals the expected JSON exactly (n = newscrawl, t = trafilatura; "
+              "- where trafilatura has no such field):", ""] + field_lines
+    return lines, {"rows": rows, "totals": totals, "fields_by_group": by_group}
+
+
+def field_accuracy(rows: list[dict], groups: dict[str, list[str]]) -> tuple[list[str], dict]:
+    """Per group and field: how many pages newscrawl (and, where it has the field, trafilatura) got exact."""
+    by_name = {row["page"]: row for row in rows}
+    fields = list(rows[0]["fields"]["newscrawl"]) if rows else []
+    by_group: dict = {}
+    header = "| field | " + " | ".join(f"{group} n / t" for group in groups) + " |"
+    lines = [header, "|---|" + "---|" * len(groups)]
+    for group, names in groups.items():
+        group_rows = [by_name[name] for name in names if name in by_name]
+        by_group[group] = {
+            "pages": len(group_rows),
+            "newscrawl": {field: sum(row["fields"]["newscrawl"][field] for row in group_rows) for field in fields},
+            "trafilatura": {field: sum(row["fields"]["trafilatura"][field] for row in group_rows) for field in SHARED_FIELDS},
+            "trafilatura_body_f1_mean": statistics.mean(row["trafilatura"]["body_f1"] for row in group_rows) if group_rows else None,
+            "trafilatura_minute": sum(row["trafilatura"]["minute"] for row in group_rows),
+        }
+    for field in fields:
+        cells = []
+        for group in groups:
+            figures = by_group[group]
+            theirs = figures["trafilatura"].get(field)
+            if field == "published_at":
+                theirs = f"{figures['trafilatura_minute']} (minute)"
+            elif field == "body":
+                f1 = figures["trafilatura_body_f1_mean"]
+                theirs = f"F1 {f1:.3f}" if f1 is not None else "-"
+            cells.append(f"{figures['newscrawl'][field]}/{figures['pages']} / {'-' if theirs is None else theirs}")
+        lines.append(f"| {field} | " + " | ".join(cells) + " |")
+    return lines, by_group
 
 
 # -- profile ----------------------------------------------------------------------------------
@@ -380,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(accuracy_lines))
     groups = timing_figures["groups"]
     print("\nTargets:")
-    for group in ("all article pages", "real pages (67 KB, 142 KB)"):
+    for group in (ALL_GROUP, REAL_GROUP):
         figures = groups[group]
         a, b = figures["newscrawl/parse"], figures["trafilatura/newscrawl"]
         print(f"  {group}: newscrawl/parse {a:.2f} (target <= 2: {'met' if a <= 2 else 'NOT met'}), "

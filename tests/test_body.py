@@ -51,3 +51,25 @@ def test_an_unlinked_footer_after_the_initials_gives_its_label():
 def test_links_elsewhere_in_the_body_are_no_syndication():
     body = _body('<p>Baca <a href="https://news.detik.com/berita/d-1/a">berita lain</a> tentang itu.</p>')
     assert (body.syndicated_label, body.syndicated_url) == (None, None)
+
+
+def test_the_lead_photo_inside_the_body_container_is_no_body_text():
+    """2015 detikNews: div.pic_artikel inside div.detail_text, before the dateline (issue 13, item 2)."""
+    body = _body('<div class="pic_artikel"><span>Alat terapi pascastroke (Bagus Kurniawan/detikcom)</span></div>'
+                 "<b>Yogyakarta</b> - Lima mahasiswa UGM berhasil.<br><br>Paragraf kedua.")
+    assert body.paragraphs == ["Yogyakarta - Lima mahasiswa UGM berhasil.", "Paragraf kedua."]
+    assert (body.dateline, body.images) == ("Yogyakarta", [])
+
+
+@pytest.mark.parametrize("fragment, paragraphs", [
+    # "- item" lines after single <br>s are paragraphs of their own (issue 13, item 6) ...
+    ("<p>Data dan fakta:<br>- Pertama satu<br>- Kedua dua<br>- Ketiga tiga</p>",
+     ["Data dan fakta:", "- Pertama satu", "- Kedua dua", "- Ketiga tiga"]),
+    # ... other single <br>s stay a space, numbered lines included.
+    ("<p>1. Satu<br>2. Dua</p>", ["1. Satu 2. Dua"]),
+    ("<p>Baris satu<br>baris dua</p>", ["Baris satu baris dua"]),
+    # A dash inside a line is no list item.
+    ("<p>Skor akhir<br>2 - 1 untuk tuan rumah</p>", ["Skor akhir 2 - 1 untuk tuan rumah"]),
+])
+def test_list_lines(fragment, paragraphs):
+    assert _body(fragment).paragraphs == paragraphs

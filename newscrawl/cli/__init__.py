@@ -53,6 +53,12 @@ def parse_run_id(text: str) -> int:
     return int(text)
 
 
+def parse_jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid number of jobs {text!r} (expected a whole number, 1 or more)")
+    return int(text)
+
+
 def channel_slugs() -> list[str]:
     return sorted({channel.slug for site in SITES for channel in site.channels})
 
@@ -130,9 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the crawl's NEWSCRAWL_EXPORTS_DIR: WARC file names stored relative to it are found there "
         "(default: $NEWSCRAWL_EXPORTS_DIR, else exports)",
     )
+    jobs = argparse.ArgumentParser(add_help=False)
+    jobs.add_argument(
+        "--jobs", "-j", type=parse_jobs, metavar="N", default=os.cpu_count() or 1,
+        help="processes that decode and extract pages (default: the machine's cores, here %(default)s); "
+        "one process stores the results, in input order",
+    )
     reextracting = commands.add_parser(
         "reextract",
-        parents=[database, exports, channel],
+        parents=[database, exports, channel, jobs],
         help="run today's extraction over the archived responses; store what changed",
         description="Read the archived response of each current article (its WARC file and offset), extract it "
         "again and store a new revision (reason reextract) where any field changed. Prints how many articles "
@@ -146,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     importing = commands.add_parser(
         "import",
-        parents=[database, exports],
+        parents=[database, exports, jobs],
         help="store the articles of WARC files and folders of saved .html pages",
         description="Import article pages of every site and channel newscrawl knows from .warc/.warc.gz files "
         "(other sites, galleries, videos and index pages are skipped) and from folders of saved .html pages (URL from <link rel=canonical>, or a "

@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
+from newscrawl.cli.parallel import ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
 from newscrawl.cli.sources import Page, Passed, read_inputs
@@ -54,17 +56,13 @@ def run(args: argparse.Namespace) -> int:
     with open_from_args(args) as database:
         run_id = database.start_run("import", {"paths": [str(path) for path in paths]})
         batch = _Batch(database, run_id, tally)
+        pages = progress(read_inputs(paths, exports_dir), lambda: None, "page")
         try:
-            for found in progress(read_inputs(paths, exports_dir), lambda: None, "page"):
-                if isinstance(found, Passed):
-                    tally.passed(found.where, found.reason, found.message, found.skipped)
-                    continue
-                try:
-                    record = _article(found)
-                except NotUsable as error:
-                    tally.passed(found.where, error.reason, str(error), error.skipped)
-                    continue
-                batch.add(record, found)
+            for result in ordered_map(extract_page, pages, args.jobs):
+                if isinstance(result, Passed):
+                    tally.passed(result.where, result.reason, result.message, result.skipped)
+                else:
+                    batch.add(result)
             batch.flush()
         except DatabaseUnavailable as error:
             _record_failed_run(database, run_id, tally)
@@ -86,10 +84,25 @@ def _record_failed_run(database: Database, run_id: int, tally: Tally) -> None:
         pass  # the error being raised says it already
 
 
-def _article(page: Page) -> dict[str, Any]:
-    if page.response is not None:
-        return article_from_response(page.response)
-    return article_from_html(page.url, page.html or b"", page.fetched_at or "")
+@dataclass
+class Extracted:
+    where: str
+    capture: tuple[str, int] | None
+    record: dict[str, Any]
+
+
+def extract_page(found: Page | Passed) -> Extracted | Passed:
+    """The article of one input page, or why there is none (run in a worker process with --jobs)."""
+    if isinstance(found, Passed):
+        return found
+    try:
+        if found.response is not None:
+            record = article_from_response(found.response)
+        else:
+            record = article_from_html(found.url, found.html or b"", found.fetched_at or "")
+    except NotUsable as error:
+        return Passed(found.where, error.reason, str(error), error.skipped)
+    return Extracted(found.where, found.capture, record)
 
 
 class _Batch:
@@ -101,21 +114,24 @@ class _Batch:
         self.records: list[dict[str, Any]] = []
         self.wheres: list[str] = []  # where each record came from, for messages
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
+        self.keys: set[tuple[str, int]] = set()  # (publisher, article_id) of the records
 
-    def add(self, record: dict[str, Any], page: Page) -> None:
-        if any((stored["publisher"], stored["article_id"]) == (record["publisher"], record["article_id"])
-               for stored in self.records):
+    def add(self, extracted: Extracted) -> None:
+        record = extracted.record
+        key = (record["publisher"], record["article_id"])
+        if key in self.keys:
             self.flush()
         self.records.append(record)
-        self.wheres.append(page.where)
-        if page.capture is not None:
-            self.captures[(record["publisher"], record["article_id"])] = page.capture
+        self.keys.add(key)
+        self.wheres.append(extracted.where)
+        if extracted.capture is not None:
+            self.captures[key] = extracted.capture
         if len(self.records) >= BATCH_SIZE:
             self.flush()
 
     def flush(self) -> None:
         records, wheres, captures = self.records, self.wheres, self.captures
-        self.records, self.wheres, self.captures = [], [], {}
+        self.records, self.wheres, self.captures, self.keys = [], [], {}, set()
         if not records:
             return
         # A record refused (its URL stored under another article id, a value the database will not

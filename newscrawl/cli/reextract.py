@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from newscrawl.sites import parse_url
 from newscrawl.archive import Capture, UnreadableArchive, read_response
 from newscrawl.cli.common import open_from_args
+from newscrawl.cli.parallel import ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import MAX_BODY_BYTES, NotUsable, article_from_response, changed_fields
 from newscrawl.storage import Database
@@ -38,27 +41,16 @@ def run(args: argparse.Namespace) -> int:
         try:
             rows = progress(database.iter_current_captures(**filters),
                             lambda: database.count_current_captures(**filters), "article")
-            for record, warc_file, warc_offset in rows:
+            for outcome_of in ordered_map(partial(reextract_one, exports_dir=exports_dir), rows, args.jobs):
                 counts["articles"] += 1
-                if warc_file is None or warc_offset is None:
-                    counts["no_capture"] += 1
-                    continue
-                capture = Capture(warc_file, warc_offset, record["fetched_at"] or "")
-                try:
-                    new = _reextract(record, capture, exports_dir)
-                except (UnreadableArchive, NotUsable) as error:
-                    counts["failed"] += 1
-                    failures[error.reason] += 1
-                    print(f"article {record['article_id']} ({warc_file}@{warc_offset}): {error}", file=sys.stderr)
-                    continue
-                changed = changed_fields(record, new)
-                if not changed:
-                    counts["unchanged"] += 1
-                    continue
-                counts["changed"] += 1
-                fields.update(changed)
-                if not args.dry_run:
-                    writer.add(new, (warc_file, warc_offset))
+                counts[outcome_of.outcome] += 1
+                if outcome_of.outcome == "failed":
+                    failures[outcome_of.reason] += 1
+                    print(outcome_of.message, file=sys.stderr)
+                elif outcome_of.outcome == "changed":
+                    fields.update(outcome_of.changed)
+                    if not args.dry_run:
+                        writer.add(outcome_of.record, outcome_of.capture)
             writer.flush()
             outcome = "finished"
         finally:
@@ -66,6 +58,33 @@ def run(args: argparse.Namespace) -> int:
                 database.finish_run(run_id, {**counts, "fields": dict(fields), "failures": dict(failures)}, outcome)
     print(_summary(counts, fields, failures, args.dry_run))
     return 1 if counts["failed"] else 0
+
+
+@dataclass
+class Outcome:
+    outcome: str  # "changed", "unchanged", "no_capture" or "failed"
+    record: dict[str, Any] | None = None  # the new version, when changed
+    capture: tuple[str, int] | None = None
+    changed: list[str] = field(default_factory=list)
+    reason: str = ""  # why it failed, and the line that says so
+    message: str = ""
+
+
+def reextract_one(row: tuple[dict[str, Any], str | None, int | None], exports_dir: Path) -> Outcome:
+    """Extract one stored article's archived response again (run in a worker process with --jobs)."""
+    record, warc_file, warc_offset = row
+    if warc_file is None or warc_offset is None:
+        return Outcome("no_capture")
+    capture = Capture(warc_file, warc_offset, record["fetched_at"] or "")
+    try:
+        new = _reextract(record, capture, exports_dir)
+    except (UnreadableArchive, NotUsable) as error:
+        return Outcome("failed", reason=error.reason,
+                       message=f"article {record['article_id']} ({warc_file}@{warc_offset}): {error}")
+    changed = changed_fields(record, new)
+    if not changed:
+        return Outcome("unchanged")
+    return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed)
 
 
 def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:

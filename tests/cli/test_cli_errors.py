@@ -31,6 +31,10 @@ def run(arguments, capsys):
         (["crawl"], "newscrawl: error: argument COMMAND: invalid choice: 'crawl' "
              "(choose from 'export', 'load', 'stats', 'reextract', 'import', 'db')"),
         (["db", "downgrade"], "newscrawl db: error: argument COMMAND: invalid choice: 'downgrade' (choose from 'upgrade', 'stamp')"),
+        (["import", "x.warc.gz", "--jobs", "0"],
+         "newscrawl import: error: argument --jobs/-j: invalid number of jobs '0' (expected a whole number, 1 or more)"),
+        (["reextract", "-j", "two"],
+         "newscrawl reextract: error: argument --jobs/-j: invalid number of jobs 'two' (expected a whole number, 1 or more)"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(arguments, message, capsys):

@@ -1,0 +1,143 @@
+"""--jobs: import and reextract on several worker processes store exactly what one process stores,
+in input order, and Ctrl-C stops them cleanly (issue 14, item 1)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from warcio.warcwriter import WARCWriter
+
+from newscrawl.cli import main
+from newscrawl.cli.parallel import ordered_map
+from tests.archive.support import page_bytes, response_record
+
+TEMPLATE = "noise-2020s"  # a 2020s article; its id is replaced to make many different articles
+TEMPLATE_ID = b"7347215"
+HTML = [("Content-Type", "text/html; charset=UTF-8")]
+CLI = [sys.executable, "-c", "import sys; from newscrawl.cli import main; sys.exit(main())"]
+
+
+def _square(number: int) -> int:
+    if number == 13:
+        raise ValueError("thirteen")
+    return number * number
+
+
+def test_ordered_map_keeps_the_input_order_on_workers():
+    assert list(ordered_map(_square, range(12), jobs=2, chunk=3)) == [n * n for n in range(12)]
+    assert list(ordered_map(_square, range(12), jobs=1)) == [n * n for n in range(12)]
+
+
+def test_an_error_in_a_worker_is_raised_in_the_caller():
+    results = ordered_map(_square, range(20), jobs=2, chunk=2)
+    with pytest.raises(ValueError, match="thirteen"):
+        list(results)
+
+
+def _warc(path, count: int, first_id: int = 8000001) -> list[int]:
+    """A WARC of ``count`` different articles (the template with another id each), and a non-article."""
+    template = page_bytes(TEMPLATE)
+    ids = [first_id + number for number in range(count)]
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for number, article_id in enumerate(ids):
+            body = template.replace(TEMPLATE_ID, str(article_id).encode())
+            url = f"https://inet.detik.com/science/d-{article_id}/roket-falcon-9-cetak-rekor-booster-mendarat-untuk-ke-20-kalinya"
+            writer.write_record(response_record(writer, url, body, HTML))
+            if number == count // 2:
+                writer.write_record(response_record(writer, "https://example.com/", b"<html>x</html>", HTML))
+    return ids
+
+
+def _articles(database) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(
+            "SELECT a.article_id, a.url, a.body, a.fields_hash, r.warc_offset FROM articles a "
+            "JOIN article_revisions r ON r.publisher = a.publisher AND r.article_id = a.article_id "
+            "ORDER BY a.article_id").fetchall()
+
+
+def _revision_order(database) -> list[int]:
+    with sqlite3.connect(database) as connection:
+        return [row[0] for row in connection.execute("SELECT article_id FROM article_revisions ORDER BY id")]
+
+
+def test_import_and_reextract_on_two_workers_store_what_one_process_stores(tmp_path, capsys):
+    ids = _warc(tmp_path / "in.warc.gz", 40)
+    outputs = {}
+    for jobs in (1, 2):
+        database = tmp_path / f"jobs{jobs}.sqlite3"
+        url = f"sqlite:///{database}"
+        assert main(["import", str(tmp_path / "in.warc.gz"), "--database-url", url, "--jobs", str(jobs)]) == 0
+        imported = capsys.readouterr().out.splitlines()
+        assert main(["reextract", "--dry-run", "--database-url", url, "--jobs", str(jobs)]) == 0
+        outputs[jobs] = (imported, capsys.readouterr().out.splitlines(), _articles(database), _revision_order(database))
+    assert outputs[1] == outputs[2]
+    imported, reextracted, articles, order = outputs[2]
+    assert imported == ["imported 40 articles: 40 new, 0 changed, 0 unchanged", "skipped 1: other_site 1",
+                        "bad input 0: none"]
+    assert reextracted[0] == ("re-extracted 40 of 40 articles: 0 changed (would store as new revisions), "
+                              "40 unchanged, 0 without an archived response, 0 failed")
+    assert [row[0] for row in articles] == ids
+    assert order == ids  # stored in the order of the input
+
+
+def _wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)  # polling a condition, not waiting a fixed time
+
+
+def _stored(database) -> int:
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.1) as connection:
+            return connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet, or being migrated
+        return 0
+
+
+def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path):
+    ids = _warc(tmp_path / "in.warc.gz", 600)
+    database = tmp_path / "db.sqlite3"
+    arguments = [*CLI, "import", str(tmp_path / "in.warc.gz"), "--database-url", f"sqlite:///{database}",
+                 "--jobs", "2"]
+    child = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        _wait_for(lambda: _stored(database) >= 100 or child.poll() is not None)
+        os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the whole process group
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "newscrawl: error: interrupted"
+    _wait_for(lambda: _group_gone(child.pid), timeout=30)  # no worker (nor forkserver) of the group is left
+    stored = _stored(database)
+    assert 100 <= stored < len(ids)
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT kind, outcome FROM crawl_runs").fetchall() == [("import", "failed")]
+        # Whole batches only: every stored article has its revision and capture.
+        assert connection.execute("SELECT count(*) FROM article_revisions WHERE warc_offset IS NOT NULL").fetchone()[0] == stored
+
+    rerun = subprocess.run(arguments, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.splitlines()[0] == (
+        f"imported {len(ids)} articles: {len(ids) - stored} new, 0 changed, {stored} unchanged")
+    assert _stored(database) == len(ids)
+
+
+def _group_gone(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return True
+    return False

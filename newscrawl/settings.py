@@ -16,6 +16,9 @@ COMMANDS_MODULE = "newscrawl.commands"
 NEWSCRAWL_DATABASE_URL = "sqlite:///exports/newscrawl.sqlite3"
 NEWSCRAWL_EXPORTS_DIR = "exports"
 NEWSCRAWL_STORE_BATCH_SIZE = 50  # articles written per database transaction
+# Processes that parse and extract articles beside the crawl's own thread: "auto" is one per core
+# but one (none on a single core); 0 extracts in the crawl's own thread (newscrawl/extraction_workers.py).
+NEWSCRAWL_EXTRACTION_PROCESSES = "auto"
 # A database outage (unreachable, connection lost, disk full) shorter than this many seconds is ridden
 # out: the crawl pauses and retries, waiting RETRY_BASE seconds, doubled up to RETRY_MAX; a longer
 # one stops the run (exit 1) with advice on storing what it fetched.
@@ -118,6 +121,7 @@ FEED_STORAGES = {"": "newscrawl.feeds.FeedStorage", "file": "newscrawl.feeds.Fee
 
 EXTENSIONS = {
     "newscrawl.crawl_database.CrawlDatabase": 490,  # the crawl's one database connection (see its module)
+    "newscrawl.extraction_workers.ExtractionWorkers": 495,  # article extraction on worker processes
     "newscrawl.extensions.RunSummary": 500,
 }
 # Off: both hand control of a process that holds database credentials to whoever reaches the

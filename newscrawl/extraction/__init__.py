@@ -36,9 +36,11 @@ class Extraction:
     cut_short: str | None = None  # why the page could not be read whole (it is also in warnings)
 
 
-def extract(url: str, html: str | bytes, fetched_at: datetime | str | None = None) -> Extraction:
-    """Extract one saved or fetched page. ``url`` is the URL it was requested with."""
-    return _extract_page(parse_page(url, html), fetched_at)
+def extract(url: str, html: str | bytes, fetched_at: datetime | str | None = None,
+            encoding: str = "utf-8") -> Extraction:
+    """Extract one saved or fetched page. ``url`` is the URL it was requested with; bytes are read
+    in ``encoding``."""
+    return _extract_page(parse_page(url, html, encoding), fetched_at)
 
 
 def extract_response(response, fetched_at: datetime | str | None = None) -> Extraction:

@@ -23,6 +23,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from ..archive import capture_of, set_capture
 from ..crawl_database import CrawlDatabase, StoredArticles
 from ..extraction import extract_response, merge_pages
+from ..extraction_workers import ExtractionWorkers
 from ..extraction.processors.dates import WIB
 from ..meta import CAPTURE, EXPECTED_PAGES, PAGE_KIND, SINGLE_VIEW, SOURCE
 from ..sites import Channel, Site, parse_url
@@ -194,11 +195,16 @@ class SiteSpider(scrapy.Spider):
         return self.plan.first_day <= day <= self.plan.last_day
 
     # -- articles --------------------------------------------------------------------------------
-    def parse_article(self, response, previous_pages=()):
+    async def parse_article(self, response, previous_pages=()):
         # The WARC capture of this response (capture or replay middleware): its WARC-Date is the
         # fetch time, and the store pipeline records where it lies.
         capture = _capture(response)
-        extraction = extract_response(response, fetched_at=capture.fetched_at if capture else None)
+        fetched_at = capture.fetched_at if capture else None
+        workers = ExtractionWorkers.of(self.crawler)
+        if workers is not None:  # on a worker process: the reactor thread goes on fetching meanwhile
+            extraction = await workers.extract(response, fetched_at)
+        else:
+            extraction = extract_response(response, fetched_at=fetched_at)
         stats = self.crawler.stats
         stats.inc_value("newscrawl/pages/article")
         if extraction.kind != "article":
@@ -213,21 +219,24 @@ class SiteSpider(scrapy.Spider):
         if response.meta.get(SINGLE_VIEW):
             if extraction.pages_in_nav > 1:
                 # The site ignored ?single=1: collect the pages one by one instead.
-                yield from self.collect_pages([item], extraction.pages_in_nav)
+                for output in self.collect_pages([item], extraction.pages_in_nav):
+                    yield output
                 return
             item["page_count"] = max(item["page_count"], min(expected_pages, self.max_article_pages))
             if expected_pages > self.max_article_pages:
                 self.pages_capped(item["url"], expected_pages,
                                   f"its ?single=1 view is read whole, page_count {item['page_count']}")
         elif previous_pages:
-            yield from self.collect_pages([*previous_pages, item], expected_pages)
+            for output in self.collect_pages([*previous_pages, item], expected_pages):
+                yield output
             return
         elif extraction.pages_in_nav > 1:
             yield scrapy.Request(self.site.urls.single_view_url(item["url"]), callback=self.parse_article,
                                  errback=self.failed, meta={PAGE_KIND: "article", SINGLE_VIEW: True,
                                                             EXPECTED_PAGES: extraction.pages_in_nav})
             return
-        yield from self.emit(item)
+        for output in self.emit(item):
+            yield output
 
     def collect_pages(self, pages: list, expected_pages: int):
         """The request for the next page of a multi-page article, or, once the pages its navigation

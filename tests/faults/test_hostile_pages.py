@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import re
 import shutil
 import sqlite3
@@ -278,7 +280,10 @@ def test_a_single_view_taken_whole_counts_at_most_the_cap_of_pages_a_navigation_
     request = Request(url, meta={PAGE_KIND: "article", SINGLE_VIEW: True, EXPECTED_PAGES: CLAIMED_PAGES})
     response = HtmlResponse(url, body=page_bytes("multipage-single"), encoding="utf-8", request=request)
 
-    (item,) = spider.parse_article(response)
+    async def outputs():
+        return [output async for output in spider.parse_article(response)]
+
+    (item,) = asyncio.run(outputs())
 
     expected = expected_item("multipage-single")
     assert item["body"] == expected["body"] and expected["page_count"] == 3

@@ -32,7 +32,8 @@ NEWSCRAWL_WARC_ENABLED = True
 # Index pages and the RSS feed too, so that any recorded run can be replayed (-a replay=...).
 NEWSCRAWL_WARC_INDEX_PAGES = True
 NEWSCRAWL_WARC_MAX_BYTES = 1_000_000_000  # a new file is started once a file reaches this size
-NEWSCRAWL_WARC_GZIP_LEVEL = 6  # 1 (fastest) to 9 (smallest files, ~3x the time of 6 for ~0.5% less)
+NEWSCRAWL_WARC_COMPRESSOR = "isal"  # isal: ISA-L's gzip, ~3x faster than zlib 6, files ~4% larger; or zlib
+NEWSCRAWL_WARC_GZIP_LEVEL = 6  # zlib's level: 1 (fastest) to 9 (smallest files, ~3x the time of 6 for ~0.5% less)
 
 # -- what to fetch ------------------------------------------------------------------------------
 NEWSCRAWL_REVISIT_HOURS = 48  # an already stored article younger than this is fetched again

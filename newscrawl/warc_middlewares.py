@@ -9,10 +9,12 @@ network when the spider runs with ``-a replay=PATH``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib.metadata import version
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
@@ -28,7 +30,7 @@ from newscrawl import __version__
 from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles
 from newscrawl.meta import CAPTURE, PAGE_KIND
 from newscrawl.archive.replay import ReplayArchive
-from newscrawl.archive.writer import checked_gzip_level
+from newscrawl.archive.writer import checked_compressor, checked_gzip_level
 from newscrawl.feeds import failure_text
 from newscrawl.masking import mask_values
 
@@ -48,6 +50,14 @@ def warc_gzip_level(settings) -> int:
         return checked_gzip_level(settings.get("NEWSCRAWL_WARC_GZIP_LEVEL"))
     except ValueError as error:
         raise BadSetting(f"NEWSCRAWL_WARC_GZIP_LEVEL: {error}") from None
+
+
+def warc_compressor(settings) -> str:
+    """NEWSCRAWL_WARC_COMPRESSOR, checked (the crawl command refuses a bad one before starting)."""
+    try:
+        return checked_compressor(settings.get("NEWSCRAWL_WARC_COMPRESSOR"))
+    except ValueError as error:
+        raise BadSetting(f"NEWSCRAWL_WARC_COMPRESSOR: {error}") from None
 
 
 def _is_robots(url: str) -> bool:
@@ -100,9 +110,13 @@ class WarcCaptureMiddleware:
         self.index_pages = settings.getbool("NEWSCRAWL_WARC_INDEX_PAGES")
         self.max_bytes = settings.getint("NEWSCRAWL_WARC_MAX_BYTES")
         self.gzip_level = warc_gzip_level(settings)
+        self.compressor = warc_compressor(settings)
         self.exports_dir = Path(settings.get("NEWSCRAWL_EXPORTS_DIR"))
         self.files: WarcFiles | None = None
         self.failed = False
+        # One thread writes (and gzips) the records, in the order they were handed over, while the
+        # reactor thread goes on: zlib releases the GIL, so the compression runs on another core.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -120,7 +134,7 @@ class WarcCaptureMiddleware:
     def spider_opened(self, spider) -> None:
         run = f"{spider.name}-{getattr(spider, 'run_started', datetime.now(timezone.utc).strftime('%Y-%m-%dT%H-%M-%S'))}"
         self.files = WarcFiles(self.exports_dir / "warc", run, self.warcinfo(spider, run), self.max_bytes, self.exports_dir,
-                               self.gzip_level)
+                               self.gzip_level, self.compressor)
 
     def warcinfo(self, spider, run: str) -> dict[str, str]:
         plan = getattr(spider, "plan", None)
@@ -139,6 +153,7 @@ class WarcCaptureMiddleware:
         }
 
     def spider_closed(self, spider) -> None:
+        self.writer.shutdown(wait=True)  # every record handed over is written before the file closes
         if self.files is not None:
             self.files.close()
 
@@ -155,16 +170,20 @@ class WarcCaptureMiddleware:
         request.meta.pop(CAPTURE, None)
         return None
 
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         if self.files is None or not self.wanted(request):
             return response
         stats = self.crawler.stats
         if self.failed:
             stats.inc_value("newscrawl/warc/not_archived")
             return response
+        exchange = exchange_of(request, response)
         try:
-            capture = self.files.write_exchange(exchange_of(request, response))
+            capture = await asyncio.get_running_loop().run_in_executor(self.writer, self.files.write_exchange, exchange)
         except OSError as error:
+            if self.failed:  # handed over before the first failure was known: said already
+                stats.inc_value("newscrawl/warc/not_archived")
+                return response
             # Crawling on without an archive beats losing the run; the summary marks it failed. The
             # writer has cut the file back to its last whole record.
             self.failed = True

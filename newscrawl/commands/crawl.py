@@ -18,7 +18,7 @@ from newscrawl.masking import mask_secrets
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
 from newscrawl.spiders.site import SiteSpider
 from newscrawl.storage import DatabaseUnavailable, RunLock, RunLockHeld, open_database, resolve_database_url
-from newscrawl.warc_middlewares import BadSetting, warc_gzip_level
+from newscrawl.warc_middlewares import BadSetting, warc_compressor, warc_gzip_level
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_ARGUMENTS = 2
@@ -45,6 +45,7 @@ class Command(ScrapyCrawlCommand):
             self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         try:
             warc_gzip_level(self.settings)
+            warc_compressor(self.settings)
         except BadSetting as error:
             self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         if self.settings.get("REDIS_URL"):

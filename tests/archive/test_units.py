@@ -3,11 +3,14 @@ what is captured, storage."""
 
 from __future__ import annotations
 
+import asyncio
+
 import os
 import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 import zlib
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -56,9 +59,9 @@ def test_every_finished_record_is_readable_after_the_writer_is_killed(tmp_path):
 _PER_WRITE_HEADERS = {"WARC-Record-ID", "WARC-Concurrent-To", "WARC-Date"}
 
 
-def _write_pages(folder, level: int) -> list[int]:
+def _write_pages(folder, level: int, compressor: str = "zlib") -> list[int]:
     """Three exchanges (a real 130 KB page among them) at this gzip level; the response offsets."""
-    files = WarcFiles(folder, "detikinet-level", {"software": "test"}, gzip_level=level)
+    files = WarcFiles(folder, "detikinet-level", {"software": "test"}, gzip_level=level, compressor=compressor)
     bodies = [page_bytes("detikinet-2022-12-10-d-6453192"), b"", b"<p>kecil</p>"]
     offsets = [
         files.write_exchange(Exchange(f"https://inet.detik.com/cyberlife/d-{n + 1}/a", "GET", [("Accept", "*/*")],
@@ -111,6 +114,34 @@ def test_every_gzip_level_writes_one_member_per_record_that_warcio_reads_back_th
     assert sizes[9] < sizes[1]  # the level is really applied
 
 
+def test_isal_writes_the_same_records_as_standard_gzip_members(tmp_path):
+    """ISA-L's gzip (the default compressor): one standard gzip member per record, which warcio,
+    Python's gzip module and `warcio check` read exactly as the zlib-written file."""
+    import gzip
+
+    offsets = {name: _write_pages(tmp_path / name, 6, compressor=name) for name in ("zlib", "isal")}
+    paths = {name: next((tmp_path / name).glob("*.warc.gz")) for name in offsets}
+    records = {name: _records(path) for name, path in paths.items()}
+    assert [record[1:] for record in records["isal"]] == [record[1:] for record in records["zlib"]]
+    assert _gzip_member_starts(paths["isal"].read_bytes()) == [offset for offset, *_ in records["isal"]]
+    assert offsets["isal"] == [offset for offset, kind, _, _ in records["isal"] if kind == "response"]
+    # Python's own gzip reads it whole (record ids and dates differ per write, their lengths do not).
+    unpacked = {name: gzip.decompress(path.read_bytes()) for name, path in paths.items()}
+    assert unpacked["isal"].startswith(b"WARC/1.0\r\n") and len(unpacked["isal"]) == len(unpacked["zlib"])
+    checked = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", "-v", str(paths["isal"])],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("digest pass") == 2 * 3 + 1  # every record: warcinfo, requests, responses
+
+
+def test_a_compressor_other_than_isal_or_zlib_is_refused(tmp_path):
+    message = "'gzip9' is not a compressor: use isal (fast) or zlib (with the gzip level setting)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        WarcFiles(tmp_path, "detikinet-bad", {"software": "test"}, compressor="gzip9")
+    with pytest.raises(BadSetting, match="^" + re.escape(f"NEWSCRAWL_WARC_COMPRESSOR: {message}")):
+        _middleware(tmp_path, NEWSCRAWL_WARC_COMPRESSOR="gzip9")
+
+
 @pytest.mark.parametrize("level", [0, 10, "6.5", "ten", ""])
 def test_a_gzip_level_outside_1_to_9_is_refused_with_a_clear_message(tmp_path, level):
     message = f"{level!r} is not a gzip level: use a whole number from 1 (fastest) to 9 (smallest files)"
@@ -147,7 +178,7 @@ def _middleware(tmp_path, **settings) -> WarcCaptureMiddleware:
 def _fetch(middleware, url: str, kind: str | None):
     request = scrapy.Request(url, meta={"page_kind": kind} if kind else {})
     middleware.process_request(request)
-    middleware.process_response(request, HtmlResponse(url, body=b"<html></html>", request=request))
+    asyncio.run(middleware.process_response(request, HtmlResponse(url, body=b"<html></html>", request=request)))
     return request.meta.get(CAPTURE)
 
 

@@ -26,6 +26,7 @@ PRODUCTION_NETWORK_SETTINGS = {
     "RETRY_TIMES": 4,
     "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    "CONCURRENT_ITEMS": 8,  # not traffic, but Scrapy's own per-callback cost: the bare spider gets it too
     "LOG_LEVEL": "INFO",
 }
 

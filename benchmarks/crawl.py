@@ -69,6 +69,10 @@ class RunResult:
     cpu_sys: float
     server_cpu: float
     served: dict = field(default_factory=dict)
+    # Busy CPU seconds of the whole machine during the run, minus the server's: the crawler with
+    # every process it starts (extraction workers are not its waited-for children, so wait4 misses
+    # them), plus whatever else ran meanwhile (nothing else, on a quiet machine).
+    crawler_tree_cpu: float | None = None
     stored: int | None = None
     jsonl_lines: int | None = None
     warc_bytes: int | None = None
@@ -119,6 +123,13 @@ def child_env(proxy: str, database: Path | None = None) -> dict[str, str]:
     return env
 
 
+def machine_busy_seconds() -> float:
+    """Busy CPU time of all cores since boot (/proc/stat: everything but idle and iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
 def run_child(command: list[str], cwd: Path, env: dict, log: Path) -> tuple[int, float, float, float, float]:
     """Run to the end; (returncode, wall seconds, max RSS MB, user CPU, system CPU) of this child alone."""
     with open(log, "w") as output:
@@ -147,16 +158,18 @@ def run_full(site: Site, server: BenchServer, concurrency: int, folder: Path, ex
     folder.mkdir(parents=True)
     database, exports = folder / "db.sqlite3", folder / "exports"
     server.control("reset")
-    cpu_before = server.cpu_seconds()
+    cpu_before, machine_before = server.cpu_seconds(), machine_busy_seconds()
     command = full_command(site, concurrency, exports, extra, prefix or [PYTHON])
     # `python -m scrapy` puts its working folder first on sys.path: the newscrawl of `repo` runs.
     code, wall, rss, user, system = run_child(command, repo, child_env(server.proxy, database), folder / "crawl.log")
     server_cpu = server.cpu_seconds() - cpu_before
+    tree_cpu = machine_busy_seconds() - machine_before - server_cpu
     log = (folder / "crawl.log").read_text(errors="replace")
     result = RunResult(variant, site.n, code, int(scrapy_stat(log, "downloader/response_count") or 0),
                        scrapy_stat(log, "elapsed_time_seconds") or 0.0, wall, rss, user, system, server_cpu,
                        server.control("stats"))
     result.items = int(scrapy_stat(log, "item_scraped_count") or 0)
+    result.crawler_tree_cpu = tree_cpu
     if database.exists():
         with sqlite3.connect(database) as connection:
             result.stored = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -170,16 +183,17 @@ def run_bare(site: Site, server: BenchServer, concurrency: int, folder: Path, ur
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     server.control("reset")
-    cpu_before = server.cpu_seconds()
+    cpu_before, machine_before = server.cpu_seconds(), machine_busy_seconds()
     # From a folder without scrapy.cfg above it: plain Scrapy, none of newscrawl's settings.
     command = [PYTHON, "-m", "scrapy", "runspider", str(REPO / "benchmarks" / "bare_spider.py"),
                "-a", f"urls_file={urls_file}", *politeness(concurrency)]
     code, wall, rss, user, system = run_child(command, folder, child_env(server.proxy), folder / "crawl.log")
     server_cpu = server.cpu_seconds() - cpu_before
+    tree_cpu = machine_busy_seconds() - machine_before - server_cpu
     log = (folder / "crawl.log").read_text(errors="replace")
     return RunResult("bare", site.n, code, int(scrapy_stat(log, "downloader/response_count") or 0),
                      scrapy_stat(log, "elapsed_time_seconds") or 0.0, wall, rss, user, system, server_cpu,
-                     server.control("stats"))
+                     server.control("stats"), crawler_tree_cpu=tree_cpu)
 
 
 def check_bare_settings() -> None:
@@ -207,7 +221,8 @@ def check_full(result: RunResult, site: Site) -> list[str]:
 def describe(result: RunResult) -> str:
     return (f"{result.variant:4s} {result.articles:6d} articles: {result.pages:6d} pages in {result.elapsed:7.2f} s "
             f"= {result.pages_per_s:7.1f} pages/s (wall {result.wall:6.1f} s); peak RSS {result.max_rss_mb:6.1f} MB; "
-            f"crawler CPU {result.cpu_user + result.cpu_sys:6.1f} s; server CPU {result.server_cpu:5.1f} s "
+            f"crawler CPU {result.cpu_user + result.cpu_sys:6.1f} s (with its workers {result.crawler_tree_cpu or 0:6.1f} s, "
+            f"{1000 * (result.crawler_tree_cpu or 0) / max(result.pages, 1):.2f} ms/page); server CPU {result.server_cpu:5.1f} s "
             f"({result.pages / result.server_cpu if result.server_cpu else 0:6.0f} pages per server CPU-s)")
 
 

@@ -56,6 +56,10 @@ NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16  # the whole process's ceiling: every channel of every site together
+# Outputs of one callback processed at once. Scrapy starts this many asyncio tasks for every
+# callback whatever it yields (one item for an article, ~20 requests for an index page): at its
+# default of 100 that was a sixth of the crawl's CPU (benchmarks/crawl.py --profile).
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4  # per host: channels sharing a host share its limit
 # A site's channels are one company's servers: at most one request every this many seconds to all of
 # a site's hosts together (per-host politeness alone would multiply by the number of channels).

@@ -19,7 +19,9 @@ Per repetition, in this order, each on a fresh database:
 * ``reextract --dry-run --jobs J``: the command over the database the first import wrote.
 
 Figures: articles/s (responses / wall seconds), the ratio to the floor's rate measured in the
-same repetition, the child's CPU seconds and peak RSS (``os.wait4``). Every import must store N
+same repetition, the main process's CPU seconds and peak RSS (``os.wait4``: the --jobs workers are
+not its waited-for children), and the peak resident memory of the whole process tree, workers
+included, sampled from /proc every 0.2 s. Every import must store N
 articles and every dry run must report N unchanged, else the benchmark fails.
 """
 
@@ -36,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,19 +81,59 @@ def floor(warc: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu_started, "articles": count}
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants now (from /proc), in MB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in rss:
+        ancestor = pid
+        while ancestor > 1 and ancestor != root:
+            ancestor = parents.get(ancestor, 0)
+        if ancestor == root:
+            total += rss[pid]
+    return total / 1e6
+
+
+class TreeMemory(threading.Thread):
+    """The largest resident memory of a process tree, sampled every 0.2 s while it runs (workers
+    of --jobs are grandchildren, which the child's own ru_maxrss does not include)."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak_mb, self.done = root, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak_mb = max(self.peak_mb, _tree_rss_mb(self.root))
+
+
 def timed_child(arguments: list[str]) -> dict:
     """Run a newscrawl command as a child; wall seconds, CPU seconds and peak RSS from wait4."""
     started = time.perf_counter()
     child = subprocess.Popen([*NEWSCRAWL, *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    memory = TreeMemory(child.pid)
+    memory.start()
     out = child.stdout.read()
     err = child.stderr.read()
+    memory.done.set()
+    memory.join()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"newscrawl {' '.join(arguments)} failed ({status}):\n{err.decode()[-3000:]}")
     # ru_maxrss is the largest child's; the children of a --jobs run are counted by RUSAGE_CHILDREN.
     return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "stdout": out.decode()}
+            "tree_peak_rss_mb": memory.peak_mb, "stdout": out.decode()}
 
 
 def check_import(result: dict, responses: int) -> None:
@@ -192,7 +235,7 @@ def report(rows: list[dict], responses: int, jobs: list[int]) -> None:
 
     floor_rates = [responses / row["floor"]["seconds"] for row in rows]
     print(f"\nmedians over {len(rows)} repetitions, {responses} responses:")
-    print("| path | articles/s | of the one-core floor | CPU s | peak RSS MB |")
+    print("| path | articles/s | of the one-core floor | CPU s (main process) | peak RSS MB (main / all processes) |")
     print("|---|---:|---:|---:|---:|")
     print(f"| floor (read + decode + extract, one core, in process) | {median(floor_rates):.0f} | 1.00 | "
           f"{median([row['floor']['cpu'] for row in rows]):.1f} | |")
@@ -202,7 +245,8 @@ def report(rows: list[dict], responses: int, jobs: list[int]) -> None:
             ratios = [rate / floor_rate for rate, floor_rate in zip(rates, floor_rates)]
             print(f"| {command} --jobs {job} | {median(rates):.0f} | {median(ratios):.2f} "
                   f"({min(ratios):.2f}-{max(ratios):.2f}) | {median([row[command][job]['cpu'] for row in rows]):.1f} | "
-                  f"{median([row[command][job]['peak_rss_mb'] for row in rows]):.0f} |")
+                  f"{median([row[command][job]['peak_rss_mb'] for row in rows]):.0f} / "
+                  f"{median([row[command][job]['tree_peak_rss_mb'] for row in rows]):.0f} |")
         if len(jobs) > 1:
             one = [row[command][jobs[0]]["seconds"] for row in rows]
             for job in jobs[1:]:

@@ -23,7 +23,7 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNK = 8  # items sent to a worker at once: each hand-over between processes costs thread switches
+CHUNK = 16  # items sent to a worker at once: each hand-over between processes costs thread switches
 CHUNKS_PER_JOB = 4  # chunks in flight per worker: enough to keep each busy while the caller reads or stores
 
 

@@ -234,7 +234,8 @@ def throughput(args, workdir: Path) -> dict:
     server = BenchServer(site.n, args.server_workers)
     results: list[RunResult] = []
     try:
-        variants = ["full", "bare"] + (["candidate"] if args.candidate_repo else [])
+        candidate = bool(args.candidate_repo or args.candidate_settings)
+        variants = ["full", "bare"] + (["candidate"] if candidate else [])
         order = []
         for rep in range(args.reps):
             # Each repetition rotates the order, so no variant always runs first or last.
@@ -242,8 +243,10 @@ def throughput(args, workdir: Path) -> dict:
         for n, variant in enumerate(order):
             folder = workdir / f"{n:02d}-{variant}"
             if variant in ("full", "candidate"):
-                repo = args.candidate_repo if variant == "candidate" else REPO
-                result = run_full(site, server, args.concurrency, folder, repo=repo, variant=variant)
+                repo = (args.candidate_repo or REPO) if variant == "candidate" else REPO
+                extra = [part for setting in args.candidate_settings for part in ("-s", setting)] \
+                    if variant == "candidate" else []
+                result = run_full(site, server, args.concurrency, folder, extra=extra, repo=repo, variant=variant)
                 problems = check_full(result, site)
                 if problems:
                     print(f"full crawl {folder}: " + "; ".join(problems), file=sys.stderr)
@@ -278,7 +281,7 @@ def throughput(args, workdir: Path) -> dict:
         ratios = summary["rep_ratios"][v]
         print(f"{v}/bare: {summary['ratio_of_medians'][v]:.3f} (ratio of medians); per repetition "
               f"{', '.join(f'{r:.3f}' for r in ratios)} (median {statistics.median(ratios):.3f}); target >= 0.70")
-    if args.candidate_repo:
+    if candidate:
         speedups = [next(r for r in rep if r.variant == "candidate").pages_per_s / next(r for r in rep if r.variant == "full").pages_per_s
                     for rep in reps]
         summary["candidate_speedup"] = speedups
@@ -371,6 +374,8 @@ def main() -> None:
     parser.add_argument("--server-workers", type=int, default=1)
     parser.add_argument("--candidate-repo", type=Path,
                         help="also run the full crawl from this checkout (a patched copy), alternated with the others")
+    parser.add_argument("--candidate-settings", nargs="+", default=[], metavar="NAME=VALUE",
+                        help="also run the full crawl with these -s settings (from --candidate-repo, else this checkout)")
     parser.add_argument("--memory", action="store_true", help="peak RSS of the full crawl at --memory-sizes")
     parser.add_argument("--memory-sizes", type=int, nargs="+", default=[5000, 20000])
     parser.add_argument("--memory-reps", type=int, default=1)

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.cli import db, export, load, stats
+from newscrawl.cli import db, diff, export, load, stats
 from newscrawl.sites import SITES
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
@@ -167,6 +167,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("paths", nargs="+", metavar="PATH", help="a WARC file, an .html page, or a folder of them")
     importing.set_defaults(handler=_lazy("imports"))
+
+    diffing = commands.add_parser(
+        "diff",
+        parents=[database],
+        help="what changed in an article between two of its stored revisions",
+        description="Compare two revisions of one article (the newest two by default): the fields that changed, "
+        "before and after, and a word-level diff of the body ([-removed-] {+added+}).",
+    )
+    diffing.add_argument("article_id", type=parse_article_id, metavar="ARTICLE_ID")
+    diffing.add_argument("--from", dest="from_revision", type=parse_article_id, metavar="N",
+                         help="the older revision (default: the one before --to)")
+    diffing.add_argument("--to", dest="to_revision", type=parse_article_id, metavar="M",
+                         help="the newer revision (default: the newest)")
+    diffing.add_argument("--publisher", metavar="NAME", help="when the id is stored for several publishers")
+    diffing.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    diffing.set_defaults(handler=diff.run_diff)
+
+    changing = commands.add_parser(
+        "changes",
+        parents=[database],
+        help="articles edited after publication: the edits crawls have seen, with what changed",
+        description="List every edit stored from --since on: a version fetched anew (crawl or import) that "
+        "follows another version of the article, with its headline change, body size change and tags added "
+        "and removed. Re-extractions and loads are no edits. See newscrawl diff for the whole change.",
+    )
+    changing.add_argument("--since", type=parse_date, required=True, metavar="DATE",
+                          help="first day (UTC) the edit was stored, YYYY-MM-DD")
+    changing.add_argument("--until", type=parse_date, metavar="DATE", help="last day (UTC), YYYY-MM-DD")
+    changing.add_argument("--json", action="store_true", help="one JSON object a line instead of text")
+    changing.set_defaults(handler=diff.run_changes)
 
     database_commands = commands.add_parser("db", help="database maintenance")
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
@@ -11,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from newscrawl.storage import gone, migrate, reads, runs, writes
+from newscrawl.storage import gone, migrate, reads, revisions, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
 from newscrawl.masking import mask_password, mask_secrets
 from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
@@ -179,6 +180,17 @@ class Database:
     @_outage_raises_unavailable
     def stats(self, **selection: Any) -> reads.Stats:
         return reads.stats(self.engine, selection=reads.Selection(**selection))
+
+    @_outage_raises_unavailable
+    def publishers_of(self, article_id: int) -> list[str]:
+        return revisions.publishers_of(self.engine, article_id)
+
+    @_outage_raises_unavailable
+    def article_revisions(self, publisher: str, article_id: int) -> list[revisions.Revision]:
+        return revisions.article_revisions(self.engine, publisher, article_id)
+
+    def iter_edits(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[revisions.Revision, revisions.Revision]]:
+        return revisions.iter_edits(self.engine, since, until)
 
     @_outage_raises_unavailable
     def start_run(self, kind: str, arguments: dict[str, Any] | None = None, run_lock: bool = False) -> int:

@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stream the current articles to a file in publication order. Dates compare "
         "with each article's publication date as printed (its own UTC offset), both ends inclusive.",
     )
-    exporting.add_argument("--format", required=True, choices=sorted(FORMATS))
+    exporting.add_argument("--format", required=True, choices=sorted([*FORMATS, "dataset"]),
+                           help="a file of jsonl, csv or parquet; or dataset: a folder of monthly Parquet files "
+                           "with a dataset card and a manifest, as Hugging Face datasets loads it (-o DIR)")
     exporting.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
     exporting.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
     exporting.add_argument("--section", metavar="S", help="only this section, e.g. cyberlife")

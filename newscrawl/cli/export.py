@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from newscrawl.cli.common import open_from_args
+from newscrawl.cli.dataset import export_dataset
+from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
 from newscrawl.cli.output import atomic_output
 from newscrawl.cli.progress import progress
@@ -23,6 +25,15 @@ def run(args: argparse.Namespace) -> int:
     target: Path = args.output or default_output(args.format, args.channel)
     database = open_from_args(args)
     filters = {"since": args.since, "until": args.until, "section": args.section, "channel": args.channel}
+    if args.format == "dataset":
+        if args.run is not None:
+            raise CliError("--format dataset exports current articles; it takes no --run", exit_code=2)
+        with database:
+            articles = progress(database.iter_articles(**filters), lambda: database.count_articles(**filters),
+                                "article")
+            count = export_dataset(articles, target)
+        print(f"exported {count} articles to {target}")
+        return 0
     count = 0
     with database, atomic_output(target) as temporary:
         writer = FORMATS[args.format].open_writer(temporary)

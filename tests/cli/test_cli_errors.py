@@ -21,7 +21,7 @@ def run(arguments, capsys):
     ("arguments", "message"),
     [
         (["export", "--format", "xml"],
-         "newscrawl export: error: argument --format: invalid choice: 'xml' (choose from 'csv', 'jsonl', 'parquet')"),
+         "newscrawl export: error: argument --format: invalid choice: 'xml' (choose from 'csv', 'dataset', 'jsonl', 'parquet')"),
         (["export", "--format", "csv", "--since", "2022-02-30"],
          "newscrawl export: error: argument --since: invalid date '2022-02-30' (expected YYYY-MM-DD)"),
         (["export", "--format", "csv", "--since", "2022-12-02", "--until", "2022-12-01"],

@@ -200,6 +200,21 @@ def build_parser() -> argparse.ArgumentParser:
     changing.add_argument("--json", action="store_true", help="one JSON object a line instead of text")
     changing.set_defaults(handler=diff.run_changes)
 
+    waczing = commands.add_parser(
+        "wacz",
+        parents=[database, exports, channel],
+        help="package archived WARC files, their index and pages as one WACZ file",
+        description="Package WARC files as a WACZ (the WARC files, a CDXJ index, pages/pages.jsonl of the archived "
+        "articles with their stored headlines, a datapackage of hashes) that ReplayWeb.page and pywb open "
+        "directly: the WARC files given, or those holding the current captures of the articles published "
+        "--since/--until (and of --channel).",
+    )
+    waczing.add_argument("warc_files", nargs="*", metavar="WARC", help="WARC files (default: chosen from the database)")
+    waczing.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.wacz")
+    waczing.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
+    waczing.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
+    waczing.set_defaults(handler=_lazy("wacz"))
+
     database_commands = commands.add_parser("db", help="database maintenance")
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     upgrading = db_commands.add_parser("upgrade", parents=[database], help="apply the schema migrations")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+import subprocess
+import sys
+import textwrap
 
-import datasets
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -37,6 +38,16 @@ def _export(url, target, capsys, *extra) -> int:
     code = main(["export", "--format", "dataset", "-o", str(target), "--database-url", url, *extra])
     capsys.readouterr()
     return code
+
+
+def _with_datasets(code: str, *arguments: str) -> dict:
+    """Run ``code`` with the datasets library in a child process and return the JSON it prints: loading
+    datasets (pandas, numpy, its caches) in the test process would grow it by some 200 MB, which every
+    later child's ru_maxrss inherits at fork (the memory tests measure children that way)."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *arguments], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _front_matter(card: str) -> dict:
@@ -71,27 +82,40 @@ def test_a_dataset_release_has_monthly_files_a_manifest_and_a_card(url, tmp_path
         {"split": "2022", "path": "data/2022/*.parquet"}, {"split": "2023", "path": "data/2023/*.parquet"},
         {"split": "undated", "path": "data/undated/*.parquet"}]}]
     # The card's features are exactly the files' schema, as datasets reads both.
-    from_card = datasets.Features._from_yaml_list(meta["dataset_info"]["features"])
-    assert from_card == datasets.Features.from_arrow_schema(pq.read_schema(target / "data/2022/2022-12.parquet"))
+    same = _with_datasets("""
+        import json, sys
+        import datasets, pyarrow.parquet as pq, yaml
+        card = open(sys.argv[1], encoding="utf-8").read().split("---\\n")[1]
+        from_card = datasets.Features._from_yaml_list(yaml.safe_load(card)["dataset_info"]["features"])
+        print(json.dumps(from_card == datasets.Features.from_arrow_schema(pq.read_schema(sys.argv[2]))))
+    """, str(target / "README.md"), str(target / "data/2022/2022-12.parquet"))
+    assert same is True
     assert "## Terms of use" in card and "copyright stays with the publisher (detikcom)" in " ".join(card.split())
 
 
 def test_the_datasets_library_loads_the_release(url, tmp_path, capsys):
     target = tmp_path / "release"
     assert _export(url, target, capsys) == 0
-    cache = str(tmp_path / "hf-cache")
-    plain = datasets.load_dataset("parquet", data_dir=str(target / "data"), cache_dir=cache)
-    rows = plain["train"]
-    assert rows.num_rows == 5
-    assert sorted(rows["article_id"]) == [1, 2, 3, 4, 5]
-    assert rows.features["published_at"] == datasets.Value("timestamp[us, tz=UTC]")
-    assert rows.features["tags"] == datasets.List(datasets.Value("string"))
-    first = next(row for row in rows if row["article_id"] == 2)
-    assert first["published_at"] == datetime.fromisoformat("2022-12-01T00:10:00+08:00")
-    assert first["published_at_offset_minutes"] == 480 and first["tags"] == ["kripto", "ftx"]
-
-    by_year = datasets.load_dataset(str(target), cache_dir=cache)  # the card's configs: one split per year
-    assert {name: split.num_rows for name, split in by_year.items()} == {"2022": 3, "2023": 1, "undated": 1}
+    loaded = _with_datasets("""
+        import json, sys
+        from datetime import datetime
+        import datasets
+        target, cache = sys.argv[1], sys.argv[2]
+        rows = datasets.load_dataset("parquet", data_dir=target + "/data", cache_dir=cache)["train"]
+        first = next(row for row in rows if row["article_id"] == 2)
+        by_year = datasets.load_dataset(target, cache_dir=cache)  # the card's configs: one split per year
+        print(json.dumps({
+            "rows": rows.num_rows, "ids": sorted(rows["article_id"]),
+            "published_at_type": rows.features["published_at"] == datasets.Value("timestamp[us, tz=UTC]"),
+            "tags_type": rows.features["tags"] == datasets.List(datasets.Value("string")),
+            "first_published": first["published_at"] == datetime.fromisoformat("2022-12-01T00:10:00+08:00"),
+            "first_offset": first["published_at_offset_minutes"], "first_tags": first["tags"],
+            "splits": {name: split.num_rows for name, split in by_year.items()},
+        }))
+    """, str(target), str(tmp_path / "hf-cache"))
+    assert loaded == {"rows": 5, "ids": [1, 2, 3, 4, 5], "published_at_type": True, "tags_type": True,
+                      "first_published": True, "first_offset": 480, "first_tags": ["kripto", "ftx"],
+                      "splits": {"2022": 3, "2023": 1, "undated": 1}}
 
 
 def test_the_same_database_gives_byte_identical_output(url, tmp_path, capsys):

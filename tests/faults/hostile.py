@@ -7,7 +7,11 @@ page (with or without a Content-Length), navigation that claims a million pages.
 allows everything; any other path is a 404. Everything stays on 127.0.0.1.
 
 ``crawl`` runs ``scrapy crawl detikinet`` in a subprocess and reports its peak RSS, read from
-the kernel's accounting of that one child (os.wait4), not from a timer or a sampling loop.
+the kernel's accounting of that one child (os.wait4), not from a timer or a sampling loop. The child
+is started by a small launcher process: a process's peak RSS starts from its parent's resident
+memory at the fork (Linux carries the high-water mark across exec), so a child forked straight from
+a test process that has grown (pyarrow, datasets, lxml trees of earlier tests) would report the test
+process's size, not its own.
 """
 
 from __future__ import annotations
@@ -176,21 +180,32 @@ def crawl(site: HostileSite, workdir: Path, *arguments: str, settings: tuple[str
     return run_measured(command, env, timeout)
 
 
+# Runs argv[2:], waits for it with wait4 and writes "<exit code> <ru_maxrss in KiB>" to argv[1].
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "open(sys.argv[1], 'w').write(f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}')\n"
+)
+
+
 def run_measured(command: list[str], env: dict[str, str], timeout: float, cwd: Path = ROOT) -> Crawl:
     """Run ``command`` and return its exit status, output and peak RSS (from its own rusage)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r", suffix=".rusage") as measured:
+        process = subprocess.Popen([sys.executable, "-c", _LAUNCHER, measured.name, *command], cwd=cwd, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
         timed_out = threading.Event()
-        timer = threading.Timer(timeout, lambda: (timed_out.set(), process.kill()))
+        timer = threading.Timer(timeout, lambda: (timed_out.set(), os.killpg(process.pid, 9)))
         timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            process.wait()
         finally:
             timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-    if timed_out.is_set():
-        raise AssertionError(f"{command[:6]} did not end within {timeout} s:\n{stderr[-3000:]}")
-    return Crawl(process.returncode, stdout, stderr, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+        if timed_out.is_set():
+            raise AssertionError(f"{command[:6]} did not end within {timeout} s:\n{stderr[-3000:]}")
+        code, max_rss_kib = (int(value) for value in measured.read().split())
+    return Crawl(code, stdout, stderr, max_rss_kib / 1024)  # ru_maxrss is in KiB on Linux

@@ -520,7 +520,7 @@ def damage(folder: Path, path: Path, offsets: list[int]) -> dict:
             rows = 0
             with open(file, "rb") as handle:
                 for record in WarcioIterator(handle, check_digests=True):
-                    body = warcio_body(record) if record.rec_type == "response" else record.raw_stream.read()
+                    warcio_body(record) if record.rec_type == "response" else record.raw_stream.read()
                     rows += 1
             return f"{rows} records"
 

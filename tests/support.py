@@ -29,3 +29,15 @@ def inet_plan(arguments: dict, today=None):
     from newscrawl.spiders.arguments import plan_crawl
 
     return plan_crawl(arguments, DETIK, ("inet",), today=today)
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    """Return once ``condition()`` is true; fail after ``timeout`` seconds. Polls a condition (every
+    20 ms), never waits a fixed time."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)

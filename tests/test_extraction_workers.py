@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 
 import pytest
 from scrapy.exceptions import NotConfigured
@@ -15,7 +14,7 @@ from newscrawl.extraction import extract
 from newscrawl.extraction_workers import ExtractionWorkers, default_processes
 from newscrawl.spiders.detikinet import DetikInetSpider
 from tests.conftest import FETCHED_AT, PAGES, load_case
-from tests.support import project_crawler
+from tests.support import project_crawler, wait_for
 
 CASE = PAGES / "detikinet-2022-12-10-d-6453192.json"
 
@@ -34,14 +33,6 @@ def test_the_setting_switches_the_workers_off_and_auto_keeps_a_core():
     assert default_processes() == (cores - 1 if cores > 1 else 0)
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)  # polling a condition, not waiting a fixed time
-
-
 def test_a_worker_extracts_what_the_crawl_would_and_a_dead_worker_is_replaced():
     crawler = project_crawler(DetikInetSpider, NEWSCRAWL_EXTRACTION_PROCESSES=1)
     crawler.stats.open_spider()
@@ -54,7 +45,7 @@ def test_a_worker_extracts_what_the_crawl_would_and_a_dead_worker_is_replaced():
         pool = workers.pool
         for process in list(pool._processes.values()):  # the worker dies, as if killed by the OOM killer
             os.kill(process.pid, signal.SIGKILL)
-        _wait_for(lambda: pool._broken)
+        wait_for(lambda: pool._broken)
         second = await workers.extract(_response(), FETCHED_AT)  # extracted in this process instead
         third = await workers.extract(_response(), FETCHED_AT)  # by a new pool
         assert workers.pool is not None and workers.pool is not pool

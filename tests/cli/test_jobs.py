@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 from warcio.warcwriter import WARCWriter
@@ -16,6 +15,7 @@ from warcio.warcwriter import WARCWriter
 from newscrawl.cli import main
 from newscrawl.cli.parallel import ordered_map
 from tests.archive.support import page_bytes, response_record
+from tests.support import wait_for
 
 TEMPLATE = "noise-2020s"  # a 2020s article; its id is replaced to make many different articles
 TEMPLATE_ID = b"7347215"
@@ -88,14 +88,6 @@ def test_import_and_reextract_on_two_workers_store_what_one_process_stores(tmp_p
     assert order == ids  # stored in the order of the input
 
 
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)  # polling a condition, not waiting a fixed time
-
-
 def _stored(database) -> int:
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.1) as connection:
@@ -112,7 +104,7 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path):
     child = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
     try:
-        _wait_for(lambda: _stored(database) >= 100 or child.poll() is not None)
+        wait_for(lambda: _stored(database) >= 100 or child.poll() is not None)
         os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the whole process group
         out, err = child.communicate(timeout=60)
     finally:
@@ -120,7 +112,7 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path):
             os.killpg(child.pid, signal.SIGKILL)
     assert child.returncode == 130, err
     assert err.strip().splitlines()[-1] == "newscrawl: error: interrupted"
-    _wait_for(lambda: _group_gone(child.pid), timeout=30)  # no worker (nor forkserver) of the group is left
+    wait_for(lambda: _group_gone(child.pid), timeout=30)  # no worker (nor forkserver) of the group is left
     stored = _stored(database)
     assert 100 <= stored < len(ids)
     with sqlite3.connect(database) as connection:

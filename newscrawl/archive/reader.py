@@ -231,30 +231,67 @@ def iter_responses(path: str | os.PathLike[str], *, max_bytes: int) -> Iterator[
 
     A damaged record is yielded as an UnreadableArchive (with its offset in the message) and the
     file is read on; a file that is not a WARC, or that breaks off (truncated gzip), ends with one
-    UnreadableArchive whose reason says so.
+    UnreadableArchive whose reason says so. warcio takes damaged compressed data inside a gzip member
+    for the end of the file: after a record cut short that way, reading starts again at the next
+    gzip member that begins a WARC record (each record is one member), so one damaged record does
+    not hide the rest of the file.
     """
     path = Path(path)
     records = 0
+    start: int | None = 0
     try:
         with open(path, "rb") as handle:
             if not looks_like_warc(handle):
                 yield UnreadableArchive("not_a_warc", "not a WARC file")
                 return
-            iterator = _checked_iterator(handle)
-            for record in iterator:
-                records += 1
-                if record.rec_type != "response" or not record.http_headers:
-                    continue
-                offset = iterator.offset  # start of this record (get_record_offset would read it)
-                try:
-                    yield _response(record, path, offset, max_bytes)
-                except UnreadableArchive as error:
-                    yield UnreadableArchive(error.reason, str(error), offset)
+            gzipped = handle.read(2) == b"\x1f\x8b"
+            while start is not None:
+                handle.seek(start)
+                iterator = _checked_iterator(handle)
+                cut_short = None  # offset of a record cut short, while no record has come after it
+                for record in iterator:
+                    records += 1
+                    offset = iterator.offset  # start of this record in the file (get_record_offset would read it)
+                    cut_short = None
+                    if record.rec_type != "response" or not record.http_headers:
+                        continue
+                    try:
+                        yield _response(record, path, offset, max_bytes)
+                    except UnreadableArchive as error:
+                        yield UnreadableArchive(error.reason, str(error), offset)
+                        if error.reason == "truncated_record":
+                            cut_short = offset
+                start = _next_record_member(handle, cut_short) if gzipped and cut_short is not None else None
     except UnreadableArchive as error:  # headers too long: the records after them cannot be found
         yield UnreadableArchive(error.reason, f"{error}; the rest of the file is not read", iterator.offset)
     except _READ_ERRORS as error:
         reason = "truncated_file" if records else "unreadable_file"
         yield UnreadableArchive(reason, _one_line(error))
+
+
+_GZIP_MEMBER = b"\x1f\x8b\x08"
+_SCAN_BLOCK = 1 << 20
+
+
+def _next_record_member(handle, after: int) -> int | None:
+    """The offset of the first gzip member after ``after`` whose data begins a WARC record, or None."""
+    position = after + 1
+    while True:
+        handle.seek(position)
+        block = handle.read(_SCAN_BLOCK + len(_GZIP_MEMBER))
+        if len(block) < len(_GZIP_MEMBER):
+            return None
+        found = block.find(_GZIP_MEMBER)
+        while found != -1 and found < _SCAN_BLOCK:
+            handle.seek(position + found)
+            try:
+                head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(handle.read(4096), 16)
+            except zlib.error:
+                head = b""
+            if head.startswith(b"WARC/"):
+                return position + found
+            found = block.find(_GZIP_MEMBER, found + 1)
+        position += _SCAN_BLOCK
 
 
 def _one_line(error: BaseException) -> str:

@@ -4,6 +4,7 @@ what is captured, storage."""
 from __future__ import annotations
 
 import asyncio
+import io
 
 import os
 import re
@@ -23,8 +24,10 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from newscrawl.archive import Exchange, WarcFiles, iter_responses, read_response
+from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles, iter_responses, read_response
 from newscrawl.meta import CAPTURE
 from newscrawl.settings import DOWNLOAD_MAXSIZE
 from newscrawl.warc_middlewares import BadSetting, WarcCaptureMiddleware, WarcReplayMiddleware
@@ -229,3 +232,34 @@ def test_store_articles_records_captures_and_fills_a_version_that_had_none(datab
     # A capture never overwrites one a version already has.
     database.store_articles([first], reason="import", captures={("detik", 101): ("warc/other.warc.gz", 1)})
     assert next(database.iter_current_captures(article_id=101))[1:] == ("warc/a.warc.gz", 640)
+
+
+def test_damaged_compressed_data_costs_only_its_record(tmp_path):
+    """warcio takes corrupt deflate data inside a gzip member for the end of the file; the reader
+    reports that record and reads on from the next member (each record is one member)."""
+    import base64
+    import random
+
+    path = tmp_path / "damaged.warc.gz"
+    offsets = []
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for number in range(12):
+            offsets.append(handle.tell())
+            # Incompressible bodies, so the damage lands in the middle of a member's deflate data.
+            body = b"<html>" + base64.b64encode(random.Random(number).randbytes(30000)) + b"</html>"
+            writer.write_record(writer.create_warc_record(
+                f"https://inet.detik.com/cyberlife/d-{number + 1}/a", "response", payload=io.BytesIO(body),
+                length=len(body), http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                                                protocol="HTTP/1.1")))
+    data = bytearray(path.read_bytes())
+    middle = (offsets[4] + offsets[5]) // 2
+    data[middle:middle + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+
+    found = list(iter_responses(path, max_bytes=DOWNLOAD_MAXSIZE))
+
+    assert [(item.reason, item.offset) for item in found if isinstance(item, UnreadableArchive)] == [
+        ("truncated_record", offsets[4])]
+    read = [(item.url, item.offset) for item in found if not isinstance(item, UnreadableArchive)]
+    assert read == [(f"https://inet.detik.com/cyberlife/d-{n + 1}/a", offsets[n]) for n in range(12) if n != 4]

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from .extraction import Extraction, extract, extract_response
+from .process_pool import worker_pool
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,6 @@ def default_processes() -> int:
     """One worker per core but one (the crawl's own thread keeps a core); none on a single core."""
     cores = os.cpu_count() or 1
     return cores - 1 if cores > 1 else 0
-
-
-def _quiet_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class ExtractionWorkers:
@@ -69,10 +64,7 @@ class ExtractionWorkers:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            # forkserver: workers start from a clean process, not a copy of the crawler's threads,
-            # sockets and database connections.
-            self.pool = ProcessPoolExecutor(max_workers=self.processes, initializer=_quiet_worker,
-                                            mp_context=multiprocessing.get_context("forkserver"))
+            self.pool = worker_pool(self.processes, ignored_signals=(signal.SIGINT, signal.SIGTERM))
         return self.pool
 
     async def extract(self, response, fetched_at: str | None) -> Extraction:

@@ -13,22 +13,19 @@ its workers stopped and waited for, before the KeyboardInterrupt goes on.
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import TypeVar
+
+from newscrawl.process_pool import worker_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 CHUNK = 16  # items sent to a worker at once: each hand-over between processes costs thread switches
 CHUNKS_PER_JOB = 4  # chunks in flight per worker: enough to keep each busy while the caller reads or stores
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _apply(function: Callable[[T], R], chunk: list[T]) -> list[R]:
@@ -54,10 +51,7 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int, chunk
         yield from map(function, items)
         return
     window = jobs * CHUNKS_PER_JOB
-    # forkserver: workers start from a clean process, not a copy of one holding database connections
-    # and threads; they import newscrawl once and then serve every item.
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_sigint)
+    pool = worker_pool(jobs, ignored_signals=(signal.SIGINT,))
     pending: deque[Future] = deque()
     try:
         for part in _chunks(items, chunk):

@@ -28,8 +28,7 @@ DEFAULT_GZIP_LEVEL = 6  # a third of level 9's time for files about 0.5% larger
 # ISA-L's gzip (the isal package) writes the same standard gzip members about 3 times faster than
 # zlib at level 6, for files about 4% larger on detik's (already gzip-encoded) responses
 # (benchmarks/warc_io.py). Its levels are 0-3; 2 is as fast as 1 and slightly smaller.
-COMPRESSORS = ("isal", "zlib")
-DEFAULT_COMPRESSOR = "isal"
+COMPRESSORS = ("isal", "zlib")  # the default is NEWSCRAWL_WARC_COMPRESSOR's, in settings.py
 ISAL_LEVEL = 2
 
 

@@ -20,6 +20,8 @@ _CAPTION_CANDIDATES = "figcaption, [class*=caption]"
 _TAG_CLASS = re.compile(r"(?:^|[-_])tags?$")  # a class token naming a tag block: tags, detail__body-tag
 _BYLINE_MAX = 200  # longer text in an "author" element is an author box or a list, not a byline
 _CAPTION_MAX = 500
+_HEADLINE_MAX = 500
+_DATE_MAX = 80  # a printed date in a longer text is part of something else
 # Page chrome: what sits in these is never the article's headline, byline or caption.
 _CHROME = frozenset(("aside", "footer", "nav"))
 
@@ -39,15 +41,21 @@ def _in_article(element) -> bool:
     return not header_seen
 
 
-def _visible(page, query: str, max_length: int):
-    """The first element matched by ``query`` in the article's part of the page whose text is
-    neither empty nor longer than ``max_length``, with that text."""
+def _first_text(page, query: str, accepts, chrome_too: bool = False):
+    """(element, text) of the first element matched by ``query`` in the page's body, in document
+    order, whose text ``accepts`` takes, outside the page's chrome unless ``chrome_too``; else (None, None)."""
     body = page.root.find("body")
     for element in find_all(body if body is not None else page.root, query):
         text = text_of(element)
-        if text and text.strip() and len(text.strip()) <= max_length and _in_article(element):
+        if text and accepts(text) and (chrome_too or _in_article(element)):
             return element, text
     return None, None
+
+
+def _visible(page, query: str, max_length: int):
+    """The first element matched by ``query`` in the article's part of the page whose text is
+    neither empty nor longer than ``max_length``, with that text."""
+    return _first_text(page, query, lambda text: 0 < len(text.strip()) <= max_length)
 
 
 def _tag_block_tags(page) -> list[str]:
@@ -102,7 +110,7 @@ class FallbackLayout(Layout):
 
     def fill(self, loader, page) -> None:
         article = page.news_article
-        loader.add_value("headline", _visible(page, "h1", _CAPTION_MAX)[1])
+        loader.add_value("headline", _visible(page, "h1", _HEADLINE_MAX)[1])
         _, byline = _visible(page, _BYLINE_CANDIDATES, _BYLINE_MAX)
         loader.add_value("byline", byline)
         loader.add_value("authors", byline)
@@ -124,12 +132,8 @@ class FallbackLayout(Layout):
     def visible_date(page) -> str | None:
         """The first date in detik's printed form ("Selasa, 17 Agt 2021 14:30 WITA") in a likely
         element, in document order: it gives the zone and the minute that metadata may lack."""
-        for element in find_all(page.root.find("body") if page.root.find("body") is not None else page.root,
-                                _DATE_CANDIDATES):
-            text = text_of(element)
-            if text and len(text) < 80 and parse_display_date(text):
-                return text
-        return None
+        return _first_text(page, _DATE_CANDIDATES, lambda text: len(text) < _DATE_MAX and parse_display_date(text),
+                           chrome_too=True)[1]
 
     def body(self, page, noise) -> Body | None:
         article_body = page.news_article.get("articleBody")

@@ -36,9 +36,8 @@ def is_name(text: str) -> bool:
 
 def _split(byline: str | None) -> tuple[str | None, str | None]:
     text = normalize_space(byline)
-    if text is None:
-        return None, None
-    text = _EDITOR_PART.sub("", _ROLE_PREFIX.sub("", text)) or None
+    if text is not None:
+        text = _EDITOR_PART.sub("", _ROLE_PREFIX.sub("", text)) or None
     if text is None:
         return None, None
     match = _LABEL.search(text)

@@ -25,9 +25,10 @@ from .text import normalize_space
 _PAREN_CREDIT = re.compile(r"\(\s*(?:foto|photo)\s*:\s*(?P<credit>[^()]*?)\s*\)\s*$", re.IGNORECASE)
 # "(Foto: ...)" inside the caption, text following it: the credit is cut out and the text closes up.
 _PAREN_CREDIT_INSIDE = re.compile(r"\s*\(\s*(?:foto|photo)\s*:\s*(?P<credit>[^()]*?)\s*\)\s*", re.IGNORECASE)
-# Agencies whose name alone in parentheses is a credit, and "(dok. Pribadi)"-style sources.
+# Agencies whose name alone in parentheses is a credit, and "(dok. Pribadi)"-style sources ("(Istimewa)"
+# is _IST_CREDIT's).
 _AGENCY_CREDIT = re.compile(
-    r"\(\s*(?P<credit>(?:AFP|AP|Reuters|Antara(?: Foto)?|EPA|Xinhua|Getty Images|Istimewa"
+    r"\(\s*(?P<credit>(?:AFP|AP|Reuters|Antara(?: Foto)?|EPA|Xinhua|Getty Images"
     r"|dok\.\s*[^()]+))\s*\)\s*$",
     re.IGNORECASE,
 )

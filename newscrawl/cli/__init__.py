@@ -53,6 +53,12 @@ def parse_run_id(text: str) -> int:
     return int(text)
 
 
+def parse_revision(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid revision {text!r} (expected a number, 1 or more)")
+    return int(text)
+
+
 def parse_jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"invalid number of jobs {text!r} (expected a whole number, 1 or more)")
@@ -178,9 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         "before and after, and a word-level diff of the body ([-removed-] {+added+}).",
     )
     diffing.add_argument("article_id", type=parse_article_id, metavar="ARTICLE_ID")
-    diffing.add_argument("--from", dest="from_revision", type=parse_article_id, metavar="N",
+    diffing.add_argument("--from", dest="from_revision", type=parse_revision, metavar="N",
                          help="the older revision (default: the one before --to)")
-    diffing.add_argument("--to", dest="to_revision", type=parse_article_id, metavar="M",
+    diffing.add_argument("--to", dest="to_revision", type=parse_revision, metavar="M",
                          help="the newer revision (default: the newest)")
     diffing.add_argument("--publisher", metavar="NAME", help="when the id is stored for several publishers")
     diffing.add_argument("--json", action="store_true", help="one JSON object instead of text")

@@ -39,8 +39,8 @@ def _warc_files_of_articles(database, exports_dir: Path, since, until, channel) 
     return sorted(files)
 
 
-def _article_pages(paths: list[Path], headlines: dict[str, str]) -> list[dict[str, str]]:
-    """One page per archived article response (its URL, WARC-Date and stored headline), in file order."""
+def _article_pages(paths: list[Path]) -> list[tuple[dict[str, str], str]]:
+    """(page, canonical URL) for every archived article response (its URL and WARC-Date), in file order."""
     pages = []
     for path in paths:
         with open(path, "rb") as handle:
@@ -48,15 +48,24 @@ def _article_pages(paths: list[Path], headlines: dict[str, str]) -> list[dict[st
                 if record.rec_type != "response":
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                if parse_url(url).kind != "article":
-                    continue
-                page = {"url": url, "ts": record.rec_headers.get_header("WARC-Date") or ""}
                 target = parse_url(url)
-                title = headlines.get(target.canonical or url)
-                if title:
-                    page["title"] = title
-                pages.append(page)
+                if target.kind == "article":
+                    pages.append(({"url": url, "ts": record.rec_headers.get_header("WARC-Date") or ""},
+                                  target.canonical or url))
     return pages
+
+
+def _titled(pages: list[tuple[dict[str, str], str]], database) -> list[dict[str, str]]:
+    """The pages, each with its article's stored headline where the database has the article; only
+    the headlines of these pages are kept while the articles are read."""
+    wanted = {canonical for _, canonical in pages}
+    headlines = {record["url"]: record["headline"] for record in database.iter_articles() if record["url"] in wanted}
+    titled = []
+    for page, canonical in pages:
+        if headlines.get(canonical):
+            page = {**page, "title": headlines[canonical]}
+        titled.append(page)
+    return titled
 
 
 def _check_inputs(paths: list[Path]) -> None:
@@ -87,8 +96,7 @@ def run(args: argparse.Namespace) -> int:
         if not paths:
             raise CliError("no archived article in that range: nothing to package", exit_code=1)
         _check_inputs(paths)
-        headlines = {record["url"]: record["headline"] for record in database.iter_articles()}
-    pages = _article_pages(paths, headlines)
+        pages = _titled(_article_pages(paths), database)
     with atomic_output(target) as temporary, contextlib.ExitStack() as stack:
         pages_file = temporary.with_name(temporary.name + ".pages.jsonl")
         stack.callback(pages_file.unlink, missing_ok=True)

@@ -74,15 +74,12 @@ def iter_edits(engine: Engine, since: datetime, until: datetime | None = None,
             page = connection.execute(keys.where(edited.id > last).limit(batch)).all()
             if not page:
                 return
+            # Both versions of every edit of the page (2 * batch keys at most), in one query.
             wanted = [(row.publisher, row.article_id, revision) for row in page
                       for revision in (row.revision - 1, row.revision)]
-            found = {}
-            for start in range(0, len(wanted), 2 * batch):
-                chunk = wanted[start:start + 2 * batch]
-                rows = connection.execute(select(*_REVISION_COLUMNS).where(
-                    tuple_(ArticleRevision.publisher, ArticleRevision.article_id, ArticleRevision.revision).in_(chunk)))
-                for row in rows:
-                    found[(row[0], row[1], row[2])] = _revision(row)
+            rows = connection.execute(select(*_REVISION_COLUMNS).where(
+                tuple_(ArticleRevision.publisher, ArticleRevision.article_id, ArticleRevision.revision).in_(wanted)))
+            found = {(row[0], row[1], row[2]): _revision(row) for row in rows}
         for row in page:
             before = found.get((row.publisher, row.article_id, row.revision - 1))
             after = found.get((row.publisher, row.article_id, row.revision))

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from benchmarks.networkgen import Network
 from benchmarks.server import Counters
 from benchmarks.server import Server as _LoopbackServer
-from benchmarks.server import _serve
+from benchmarks.server import _serve, read_request_head
 
 HTML = "text/html; charset=UTF-8"
 
@@ -92,17 +92,10 @@ class NetworkServer:
         tunnel_host = None
         try:
             while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                request = await read_request_head(reader)
+                if request is None:
                     return
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
-                headers = {}
-                for line in lines[1:]:
-                    name, _, value = line.partition(":")
-                    if name:
-                        headers[name.strip().lower()] = value.strip()
+                method, target, headers = request
                 if method == "CONNECT":
                     host, _, port = target.rpartition(":")
                     if tunnel_host or host.lower() not in self.hosts or port != "443":

@@ -51,6 +51,23 @@ class Counters:
             self.array[n] = 0
 
 
+async def read_request_head(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str]] | None:
+    """(method, target, headers with lower-case names) of the next request, or None at the end of
+    the connection."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name:
+            headers[name.strip().lower()] = value.strip()
+    return method, target, headers
+
+
 class Server:
     def __init__(self, site: Site, counters: Counters):
         from tests.replica.render import ROBOTS_TXT
@@ -89,17 +106,10 @@ class Server:
         tunnel = False
         try:
             while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                request = await read_request_head(reader)
+                if request is None:
                     return
-                lines = head.decode("latin-1").split("\r\n")
-                method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
-                headers = {}
-                for line in lines[1:]:
-                    name, _, value = line.partition(":")
-                    if name:
-                        headers[name.strip().lower()] = value.strip()
+                method, target, headers = request
                 if method == "CONNECT":
                     host, _, port = target.rpartition(":")
                     if tunnel or host.lower() != HOST or port != "443":

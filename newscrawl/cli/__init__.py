@@ -1,4 +1,5 @@
-"""The ``newscrawl`` command: export, load, stats, db upgrade, and the archive's reextract and import.
+"""The ``newscrawl`` command: export, load, stats, dedupe, diff, changes, db, and the archive's reextract,
+import and wacz.
 
 export, load, stats and db need no Scrapy; reextract and import run the extraction (which uses
 Scrapy's items), so their modules are imported only when they run."""
@@ -65,6 +66,16 @@ def parse_jobs(text: str) -> int:
     return int(text)
 
 
+def parse_threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"invalid threshold {text!r} (expected a Jaccard similarity above 0, at most 1)")
+    return value
+
+
 def channel_slugs() -> list[str]:
     return sorted({channel.slug for site in SITES for channel in site.channels})
 
@@ -108,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("--since", type=parse_date, metavar="DATE", help="first publication date, YYYY-MM-DD")
     exporting.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
     exporting.add_argument("--section", metavar="S", help="only this section, e.g. cyberlife")
+    exporting.add_argument("--dedupe", choices=["near"],
+                           help="near: only the earliest of each group of near-duplicate articles (a syndicated "
+                           "copy, a republished edit) among those selected (newscrawl dedupe groups older ones)")
     exporting.add_argument("--run", type=parse_run_id, metavar="ID",
                            help="instead: the article versions crawl run ID stored (new or changed), in the order "
                            "stored, as its JSON lines file has them (newscrawl stats --runs lists the runs)")
@@ -221,6 +235,19 @@ def build_parser() -> argparse.ArgumentParser:
     waczing.add_argument("--until", type=parse_date, metavar="DATE", help="last publication date, YYYY-MM-DD")
     waczing.set_defaults(handler=_lazy("wacz"))
 
+    deduping = commands.add_parser(
+        "dedupe",
+        parents=[database],
+        help="group near-duplicate articles stored before grouping existed, or regroup at a new --threshold",
+        description="Articles are fingerprinted (MinHash of the body's word 5-shingles) and grouped with their "
+        "near-duplicates as they are stored. This fingerprints the articles that have no fingerprint yet (stored "
+        "before schema revision 0006); with --threshold it first drops every group and regroups the whole archive.",
+    )
+    deduping.add_argument("--threshold", type=parse_threshold, metavar="J",
+                          help="the estimated Jaccard similarity from which two articles are near-duplicates "
+                          "(new databases: 0.8)")
+    deduping.set_defaults(handler=_lazy("dedupe"))
+
     database_commands = commands.add_parser("db", help="database maintenance")
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     upgrading = db_commands.add_parser("upgrade", parents=[database], help="apply the schema migrations")
@@ -242,8 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "since", None) and getattr(args, "until", None) and args.since > args.until:
         parser.error(f"--since {args.since} is after --until {args.until}")
-    if getattr(args, "run", None) is not None and (args.since or args.until or args.section or args.channel):
-        parser.error("--run cannot be combined with --since, --until, --section or --channel")
+    if getattr(args, "run", None) is not None and (args.since or args.until or args.section or args.channel
+                                                   or args.dedupe):
+        parser.error("--run cannot be combined with --since, --until, --section, --channel or --dedupe")
     # Every failure line is masked against the database URL in use: a driver's text may quote it.
     url = getattr(args, "database_url", None) or resolve_database_url()
     try:

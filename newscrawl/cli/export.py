@@ -21,10 +21,21 @@ def default_output(file_format: str, channel: str | None = None) -> Path:
     return EXPORTS_DIR / f"{channel or 'articles'}-{stamp}.{file_format}"
 
 
+def _check_fingerprinted(database) -> None:
+    missing = database.count_unfingerprinted()
+    if missing:
+        database.close()
+        raise CliError(f"{missing} articles have no near-duplicate fingerprint yet (stored before grouping existed): "
+                       "run `newscrawl dedupe` first")
+
+
 def run(args: argparse.Namespace) -> int:
     target: Path = args.output or default_output(args.format, args.channel)
     database = open_from_args(args)
-    filters = {"since": args.since, "until": args.until, "section": args.section, "channel": args.channel}
+    filters = {"since": args.since, "until": args.until, "section": args.section, "channel": args.channel,
+               "dedupe_near": args.dedupe == "near"}
+    if args.dedupe == "near":
+        _check_fingerprinted(database)
     if args.format == "dataset":
         if args.run is not None:
             raise CliError("--format dataset exports current articles; it takes no --run", exit_code=2)

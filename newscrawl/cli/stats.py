@@ -50,6 +50,7 @@ def render(stats: Stats) -> str:
     lines += [f"  {section or '(none)':<20} {count:>7}" for section, count in stats.per_section]
     lines += ["", "field coverage:"]
     lines += [f"  {name:<16} {share:>7.1%}" for name, share in stats.coverage.items()]
+    lines += ["", *render_near_duplicates(stats.near_duplicates)]
     lines += ["", "last runs (newscrawl stats --runs for their checks):"]
     if not stats.last_runs:
         lines.append("  (none)")
@@ -57,6 +58,16 @@ def render(stats: Stats) -> str:
         lines.append(f"  #{run['id']} {run['kind']:<8} {_when(run['started_at'])}  {run['outcome'] or 'running'}  "
                      f"{_headline_counts(run['counts'] or {})}")
     return "\n".join(lines)
+
+
+def render_near_duplicates(groups) -> list[str]:
+    lines = [f"near-duplicates (whole archive, Jaccard >= {groups.threshold:g}): {groups.groups} groups of 2 or more "
+             f"hold {groups.grouped_articles} of {groups.fingerprinted} fingerprinted articles, the largest "
+             f"{groups.largest}"]
+    lines += [f"  groups of {size:<5} {count:>7}" for size, count in groups.sizes.items()]
+    if groups.unfiled:
+        lines.append(f"  {groups.unfiled} articles not fingerprinted yet: run `newscrawl dedupe`")
+    return lines
 
 
 def render_runs(runs: list[dict[str, Any]]) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from newscrawl.storage import gone, migrate, reads, revisions, runs, writes
+from newscrawl.storage import gone, migrate, near_duplicates, reads, revisions, runs, writes
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
 from newscrawl.masking import mask_password, mask_secrets
 from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
@@ -179,7 +179,28 @@ class Database:
 
     @_outage_raises_unavailable
     def stats(self, **selection: Any) -> reads.Stats:
-        return reads.stats(self.engine, selection=reads.Selection(**selection))
+        stats = reads.stats(self.engine, selection=reads.Selection(**selection))
+        stats.near_duplicates = near_duplicates.group_stats(self.engine)
+        return stats
+
+    @_outage_raises_unavailable
+    def count_unfingerprinted(self) -> int:
+        """Articles without a near-duplicate fingerprint (stored before schema revision 0006)."""
+        return near_duplicates.count_unfiled(self.engine)
+
+    @_outage_raises_unavailable
+    def fingerprint_unfingerprinted(self, on_batch: Callable[[int], None] = lambda count: None) -> int:
+        """Fingerprint and group every article that has no fingerprint yet; return how many."""
+        return near_duplicates.file_unfiled(self.engine, on_batch)
+
+    @_outage_raises_unavailable
+    def set_near_duplicate_threshold(self, threshold: float) -> near_duplicates.Banding:
+        """Drop every fingerprint and keep the new threshold; fingerprint_unfingerprinted regroups."""
+        return near_duplicates.set_threshold(self.engine, threshold)
+
+    @_outage_raises_unavailable
+    def near_duplicate_groups(self, keys: Iterable[writes.ArticleKey]) -> dict[writes.ArticleKey, writes.ArticleKey]:
+        return near_duplicates.groups_of(self.engine, keys)
 
     @_outage_raises_unavailable
     def publishers_of(self, article_id: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""Tables: the current version of each article, every stored version, and crawl runs."""
+"""Tables: the current version of each article, every stored version, crawl runs, gone articles and
+near-duplicate fingerprints."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -174,3 +177,52 @@ class GoneArticle(Base):
     status: Mapped[int] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NearDuplicateSettings(Base):
+    """The one row (id 1) saying how the database's near-duplicate groups are made: the Jaccard
+    threshold and the LSH layout its bucket keys were computed with (newscrawl.near_duplicates)."""
+
+    __tablename__ = "near_duplicate_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    threshold: Mapped[float] = mapped_column(Float)
+    bands: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    num_perm: Mapped[int] = mapped_column(Integer)
+    shingle_words: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(String(32))
+
+
+class NearDuplicate(Base):
+    """An article's near-duplicate fingerprint (of its current body) and its group: the key of the
+    earliest article of the group, its own key when it has no near-duplicate."""
+
+    __tablename__ = "near_duplicates"
+
+    publisher: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # What the fingerprint was made of: a new version with the same body and date keeps it.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # NUM_PERM little-endian uint32 MinHash values; null for a body without words (never grouped).
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    group_publisher: Mapped[str] = mapped_column(Text)
+    group_article_id: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["publisher", "article_id"], ["articles.publisher", "articles.article_id"],
+                             ondelete="CASCADE", name="fk_near_duplicates_article"),
+        Index("ix_near_duplicates_group", "group_publisher", "group_article_id"),
+    )
+
+
+class NearDuplicateBucket(Base):
+    """The LSH buckets each fingerprint is filed under, one row per band. The key is the lookup:
+    the articles in a bucket; a fingerprint's rows are found again from its signature."""
+
+    __tablename__ = "near_duplicate_buckets"
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    publisher: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, Select, and_, case, func, select, tuple_
 
-from newscrawl.storage.models import Article, ArticleRevision, CrawlRun
+from newscrawl.storage.models import Article, ArticleRevision, CrawlRun, NearDuplicate
 from newscrawl.storage.records import ARTICLE_FIELDS, LIST_FIELDS, TIMESTAMP_FIELDS
 from newscrawl.storage.rows import RECORD_COLUMNS, iso_column, row_to_record
 
@@ -35,8 +35,15 @@ class Selection:
     channel: str | None = None
     publisher: str | None = None
     article_id: int | None = None
+    # Keep only the earliest selected article of each near-duplicate group (storage.near_duplicates);
+    # an article without a fingerprint is left out, so callers check storage first (count_unfiled).
+    dedupe_near: bool = False
 
     def apply(self, statement: Select) -> Select:
+        if self.dedupe_near:
+            statement = statement.where(
+                tuple_(Article.publisher, Article.article_id).in_(_earliest_of_groups(replace(self, dedupe_near=False)))
+            )
         # The UTC range test is looser by a day each side (offsets reach ±14 h) and only there so
         # the published_at index can narrow the scan; the date test on the ISO string decides.
         local_date = func.substr(Article.published_at_iso, 1, 10)
@@ -58,6 +65,21 @@ class Selection:
 
 
 EVERYTHING = Selection()
+
+
+def _earliest_of_groups(selection: Selection) -> Select:
+    """The keys of the first selected article, in publication order, of each near-duplicate group."""
+    rank = func.row_number().over(
+        partition_by=(NearDuplicate.group_publisher, NearDuplicate.group_article_id),
+        order_by=(Article.published_at.asc().nulls_last(), Article.publisher, Article.article_id),
+    ).label("rank")
+    ranked = selection.apply(
+        select(Article.publisher, Article.article_id, rank).join(
+            NearDuplicate,
+            and_(NearDuplicate.publisher == Article.publisher, NearDuplicate.article_id == Article.article_id),
+        )
+    ).subquery()
+    return select(ranked.c.publisher, ranked.c.article_id).where(ranked.c.rank == 1)
 
 
 def _current_column(engine: Engine, column: Any, publisher: str, article_ids: Iterable[int]) -> dict[int, Any]:
@@ -184,6 +206,7 @@ class Stats:
     revisions: int
     articles_with_several_revisions: int
     last_runs: list[dict[str, Any]] = field(default_factory=list)
+    near_duplicates: Any = None  # storage.near_duplicates.GroupStats, of the whole archive
 
 
 def _filled(name: str) -> Any:

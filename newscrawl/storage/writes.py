@@ -8,6 +8,9 @@ the same revision number or lose each other's versions.
 Every statement is built once, without values, and run with the row as its parameters:
 SQLAlchemy then compiles it once per set of columns, instead of coercing and cache-keying
 some thirty literal values (the body among them) for every row.
+
+The versions that become an article's current row are fingerprinted for near-duplicates in the
+same transaction (storage.near_duplicates), so an article is never stored without its group.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import Connection, Engine, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from newscrawl.storage import near_duplicates
 from newscrawl.storage.engine import write_connection
 from newscrawl.storage.models import Article, ArticleRevision
 from newscrawl.storage.records import normalise_record
@@ -131,12 +135,16 @@ def store_articles(
     captures = captures or {}
     with write_connection(engine) as connection, connection.begin():
         created = _create_new_articles(connection, columns, order, reason, run_id, now, captures)
+        new_current: list[dict[str, Any]] = []  # the versions that became their article's current row
         for index in order:
             if index in created:
-                statuses[index] = "new"
+                statuses[index], replaced = "new", True
             else:
                 capture = captures.get(article_key(columns[index]))
-                statuses[index] = _store_one(connection, columns[index], reason, run_id, now, capture)
+                statuses[index], replaced = _store_one(connection, columns[index], reason, run_id, now, capture)
+            if replaced:
+                new_current.append(columns[index])
+        near_duplicates.file_articles(connection, new_current)
     return statuses
 
 
@@ -199,7 +207,8 @@ def _store_one(
     run_id: int | None,
     now: datetime,
     capture: CaptureLocation | None = None,
-) -> Status:
+) -> tuple[Status, bool]:
+    """Store one version; return its status and whether it is now the article's current row."""
     key = {"publisher": columns["publisher"], "article_id": columns["article_id"]}
     seen = columns["fetched_at"] or now
     row = _article_row(columns, now)
@@ -208,7 +217,7 @@ def _store_one(
     if created:
         # Our uncommitted row blocks every other writer of this article until we commit.
         _add_revision(connection, columns, 1, reason, run_id, now, capture)
-        return "new"
+        return "new", True
 
     current = connection.execute(_LOCK_CURRENT, key).one_or_none()
     if current is None:
@@ -216,7 +225,7 @@ def _store_one(
         # raises the IntegrityError callers handle (the store pipeline isolates the record).
         connection.execute(statements.article, row)
         _add_revision(connection, columns, 1, reason, run_id, now, capture)
-        return "new"
+        return "new", True
     seen_range = {
         "first_seen_at": min(current.first_seen_at, seen),
         "last_seen_at": max(current.last_seen_at, seen),
@@ -224,7 +233,7 @@ def _store_one(
     if current.fields_hash == columns["fields_hash"]:
         _touch_seen(connection, key, current, seen_range)
         _fill_capture(connection, key, columns["fields_hash"], capture)
-        return "unchanged"
+        return "unchanged", False
 
     revision = current.revision_count + 1
     added = _add_revision(connection, columns, revision, reason, run_id, now, capture, on_conflict_skip=True)
@@ -242,9 +251,9 @@ def _store_one(
         values = {}
     else:
         _touch_seen(connection, key, current, seen_range)
-        return "unchanged"
+        return "unchanged", False
     connection.execute(_UPDATE_ARTICLE, {**values, "revision_count": revision_count, **seen_range, **_where(key)})
-    return "changed"
+    return "changed", is_newest
 
 
 def _where(key: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def run(arguments, capsys):
         (["export"], "newscrawl export: error: the following arguments are required: --format"),
         (["load"], "newscrawl load: error: the following arguments are required: FILE"),
         (["crawl"], "newscrawl: error: argument COMMAND: invalid choice: 'crawl' "
-             "(choose from 'export', 'load', 'stats', 'reextract', 'import', 'diff', 'changes', 'wacz', 'db')"),
+             "(choose from 'export', 'load', 'stats', 'reextract', 'import', 'diff', 'changes', 'wacz', 'dedupe', 'db')"),
         (["db", "downgrade"], "newscrawl db: error: argument COMMAND: invalid choice: 'downgrade' (choose from 'upgrade', 'stamp')"),
         (["import", "x.warc.gz", "--jobs", "0"],
          "newscrawl import: error: argument --jobs/-j: invalid number of jobs '0' (expected a whole number, 1 or more)"),

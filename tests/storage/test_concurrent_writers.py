@@ -125,3 +125,25 @@ def test_two_processes_creating_the_same_new_articles_at_the_same_moment(backend
     with open_database(url) as database, database.engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM articles")) == 5 * rounds
         assert connection.scalar(sa.text("SELECT count(*) FROM article_revisions")) == 5 * rounds
+
+
+def story(number: int, article_id: int, ending: str) -> dict:
+    words = " ".join(f"cerita{number}kata{index}" for index in range(80))
+    return make_article(article_id, body=f"{words} {ending}", fetched_at=FIRST_FETCH)
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_two_processes_storing_copies_of_a_story_at_the_same_moment_group_them(backend, request):
+    """Each step, one writer stores a story and the other its copy: neither may miss the other's."""
+    url = request.getfixturevalue(f"{backend}_url")
+    originals = [[story(number, 1000 + number, "Selesai.")] for number in range(20)]
+    copies = [[story(number, 2000 + number, "Artikel ini telah naik di detikJatim.")] for number in range(20)]
+
+    run_writers(url, [originals, copies], target=write_in_step)
+
+    with open_database(url) as database, database.engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT article_id, group_article_id FROM near_duplicates ORDER BY article_id")).all()
+    # Same publication time: the lower key heads the group.
+    assert [tuple(row) for row in rows] == [(1000 + n, 1000 + n) for n in range(20)] + \
+        [(2000 + n, 1000 + n) for n in range(20)]

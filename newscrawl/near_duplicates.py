@@ -1,0 +1,129 @@
+"""Near-duplicate fingerprints: MinHash signatures of an article body's word 5-shingles (datasketch),
+and the LSH band keys under which the storage files them.
+
+Two articles are near-duplicates when their signatures share an LSH bucket and their estimated
+Jaccard similarity reaches the threshold. That one test (``similar``) decides everywhere, in the
+incremental grouping of a crawl, in a backfill and in a regrouping, so the groups do not depend on
+the order articles arrive in.
+
+The bands are laid out for a threshold well below the one that decides (``banding_for``): at the
+default 0.8, 25 bands of 5 rows make a pair at Jaccard 0.8 a candidate with probability 0.99995,
+where the bands datasketch would pick for 0.8 itself (9 of 13) find only 40% of such pairs.
+Candidates below the threshold cost one comparison of two signatures each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+NUM_PERM = 128
+SHINGLE_WORDS = 5
+# datasketch 2's default, named so that a later default cannot silently change stored signatures.
+SCHEME = "affine32"
+SEED = 1
+DEFAULT_THRESHOLD = 0.8
+# The bands' own threshold sits this far below the deciding one (see the module's docstring).
+BAND_MARGIN = 0.3
+LOWEST_BAND_THRESHOLD = 0.2
+
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def _template():
+    """An empty MinHash whose copies share its permutations (the same seed): drawn once, not per article.
+
+    datasketch is imported here, not with the module: it loads scipy (most of a second), which
+    commands that never compute a signature should not pay for.
+    """
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+
+@dataclass(frozen=True)
+class Banding:
+    """The similarity threshold and the LSH layout (bands x rows = NUM_PERM at most) used with it."""
+
+    threshold: float
+    bands: int
+    rows: int
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"near-duplicate threshold must be above 0 and at most 1, not {self.threshold}")
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > NUM_PERM:
+            raise ValueError(f"{self.bands} bands of {self.rows} rows do not fit {NUM_PERM} permutations")
+
+
+def banding_for(threshold: float) -> Banding:
+    """The banding datasketch's MinHashLSH chooses for a threshold BAND_MARGIN below ``threshold``."""
+    from datasketch import MinHashLSH
+
+    Banding(threshold, 1, 1)  # validates the threshold
+    lsh = MinHashLSH(threshold=max(LOWEST_BAND_THRESHOLD, threshold - BAND_MARGIN), num_perm=NUM_PERM)
+    return Banding(threshold, lsh.b, lsh.r)
+
+
+def shingles(text: str | None) -> list[bytes]:
+    """The distinct word 5-shingles of a text (lower-cased words); a text of fewer words is one shingle."""
+    words = _WORD.findall((text or "").lower())
+    if not words:
+        return []
+    if len(words) < SHINGLE_WORDS:
+        return [" ".join(words).encode("utf-8")]
+    grams = {" ".join(words[start:start + SHINGLE_WORDS]) for start in range(len(words) - SHINGLE_WORDS + 1)}
+    return [gram.encode("utf-8") for gram in sorted(grams)]
+
+
+def signature(text: str | None) -> np.ndarray | None:
+    """The MinHash signature (NUM_PERM uint32 values) of a text's shingles; None for a text without words."""
+    items = shingles(text)
+    if not items:
+        return None
+    minhash = _template().copy()
+    minhash.update_batch(items)
+    return np.asarray(minhash.hashvalues, dtype="<u4")
+
+
+def to_bytes(values: np.ndarray) -> bytes:
+    return np.asarray(values, dtype="<u4").tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    values = np.frombuffer(data, dtype="<u4")
+    if values.shape != (NUM_PERM,):
+        raise ValueError(f"a near-duplicate signature holds {NUM_PERM} values, not {values.size}")
+    return values
+
+
+def similarity(first: np.ndarray, second: np.ndarray) -> float:
+    """The estimated Jaccard similarity: the share of equal values (datasketch's MinHash.jaccard)."""
+    return float(np.count_nonzero(first == second)) / NUM_PERM
+
+
+def buckets(values: np.ndarray, banding: Banding) -> list[int]:
+    """One signed 64-bit bucket key per band: the band's number and values, hashed."""
+    raw = to_bytes(values)
+    width = 4 * banding.rows
+    return [
+        int.from_bytes(hashlib.blake2b(band.to_bytes(2, "little") + raw[band * width:(band + 1) * width],
+                                       digest_size=8).digest(), "little", signed=True)
+        for band in range(banding.bands)
+    ]
+
+
+def share_a_band(first: np.ndarray, second: np.ndarray, banding: Banding) -> bool:
+    """Whether the two signatures agree on every row of some band (they share its bucket)."""
+    used = banding.bands * banding.rows
+    equal = (first[:used] == second[:used]).reshape(banding.bands, banding.rows)
+    return bool(equal.all(axis=1).any())
+
+
+def similar(first: np.ndarray, second: np.ndarray, banding: Banding) -> bool:
+    return share_a_band(first, second, banding) and similarity(first, second) >= banding.threshold

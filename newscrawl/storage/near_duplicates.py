@@ -1,0 +1,307 @@
+"""Near-duplicate groups in the database: fingerprints filed under LSH buckets, grouped as articles arrive.
+
+A group is a connected component of the "similar" relation (newscrawl.near_duplicates.similar)
+and is named after its earliest article (publication time, undated last, then key). Filing an
+article joins it to every group holding an article similar to it, merging those groups; a new
+body withdraws the old fingerprint first and regroups what its group had left, which a removal may
+split. Because membership depends only on which pairs are similar, the groups come out the same
+whatever order the articles arrive in.
+
+On PostgreSQL, writers take a transaction-level advisory lock before they touch these tables, so two
+processes storing copies of one story at the same moment cannot each miss the other's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, tuple_, update
+
+from newscrawl import near_duplicates as fingerprints
+from newscrawl.near_duplicates import Banding
+from newscrawl.storage.engine import write_connection
+from newscrawl.storage.models import Article, NearDuplicate, NearDuplicateBucket, NearDuplicateSettings
+
+Key = tuple[str, int]
+_NEAR = NearDuplicate.__table__
+_BUCKETS = NearDuplicateBucket.__table__
+# Another constant than storage.locks' run lock: serialises the filing of fingerprints.
+ADVISORY_KEY = 0x6E656172  # "near"
+# Articles fingerprinted per transaction by a backfill.
+BACKFILL_BATCH = 200
+
+_INSERT_BUCKETS = insert(_BUCKETS)
+_DELETE_BUCKET = delete(_BUCKETS).where(
+    _BUCKETS.c.bucket == bindparam("b_bucket"),
+    _BUCKETS.c.publisher == bindparam("b_publisher"),
+    _BUCKETS.c.article_id == bindparam("b_article_id"),
+)
+_SET_GROUP = update(_NEAR).where(
+    _NEAR.c.publisher == bindparam("b_publisher"), _NEAR.c.article_id == bindparam("b_article_id")
+)
+
+
+class SettingsMismatch(RuntimeError):
+    """The database's fingerprints were made with other parameters than this newscrawl makes."""
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    key: Key
+    published_at: datetime | None
+    signature: np.ndarray | None
+    group: Key
+
+    @property
+    def order(self) -> tuple:
+        return _earliest_first(self.key, self.published_at)
+
+
+def _earliest_first(key: Key, published_at: datetime | None) -> tuple:
+    return (published_at is None, published_at or datetime.min.replace(tzinfo=timezone.utc), key)
+
+
+def banding(connection: Connection) -> Banding:
+    """The database's threshold and bands (its settings row), checked against this code's constants."""
+    row = connection.execute(select(NearDuplicateSettings.__table__).where(NearDuplicateSettings.id == 1)).one()
+    made_here = (fingerprints.NUM_PERM, fingerprints.SHINGLE_WORDS, fingerprints.SCHEME)
+    if (row.num_perm, row.shingle_words, row.scheme) != made_here:
+        raise SettingsMismatch(
+            f"the near-duplicate fingerprints were made with {row.num_perm} permutations, {row.shingle_words}-word "
+            f"shingles and scheme {row.scheme}; this newscrawl makes {made_here[0]}, {made_here[1]} and "
+            f"{made_here[2]}: regroup with `newscrawl dedupe --threshold {row.threshold}`")
+    return Banding(row.threshold, row.bands, row.rows)
+
+
+def file_articles(connection: Connection, articles: Sequence[Mapping[str, Any]]) -> None:
+    """(Re)fingerprint the current versions just stored, in the caller's transaction.
+
+    ``articles``: column dicts (publisher, article_id, body, content_hash, published_at as UTC).
+    An article whose body and date are those of its stored fingerprint is left as it is.
+    """
+    if not articles:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+    layout = banding(connection)
+    for article in articles:
+        key = (article["publisher"], article["article_id"])
+        old = _stored(connection, key)
+        if old is not None and old.content_hash is not None and old.content_hash == article["content_hash"] \
+                and old.published_at == article["published_at"]:
+            continue
+        signature = fingerprints.signature(article["body"])
+        if old is not None:
+            _withdraw(connection, layout, old)
+        _file(connection, layout, key, article["content_hash"], article["published_at"], signature)
+
+
+def _stored(connection: Connection, key: Key) -> Any:
+    return connection.execute(
+        select(_NEAR).where(_NEAR.c.publisher == key[0], _NEAR.c.article_id == key[1])
+    ).one_or_none()
+
+
+def _bucket_rows(layout: Banding, key: Key, signature: np.ndarray) -> list[dict[str, Any]]:
+    return [{"bucket": bucket, "publisher": key[0], "article_id": key[1]}
+            for bucket in fingerprints.buckets(signature, layout)]
+
+
+def _file(connection: Connection, layout: Banding, key: Key, content_hash: str | None,
+          published_at: datetime | None, signature: np.ndarray | None) -> None:
+    """Insert one fingerprint, joining (and merging) the groups of the articles similar to it."""
+    row = {"publisher": key[0], "article_id": key[1], "content_hash": content_hash, "published_at": published_at,
+           "signature": None if signature is None else fingerprints.to_bytes(signature)}
+    if signature is None:  # no words: nothing to compare, a group of its own
+        connection.execute(insert(_NEAR), {**row, "group_publisher": key[0], "group_article_id": key[1]})
+        return
+    buckets = _bucket_rows(layout, key, signature)
+    candidates = connection.execute(
+        select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.signature, _NEAR.c.group_publisher,
+               _NEAR.c.group_article_id)
+        .distinct()
+        .join(_BUCKETS, and_(_BUCKETS.c.publisher == _NEAR.c.publisher, _BUCKETS.c.article_id == _NEAR.c.article_id))
+        .where(_BUCKETS.c.bucket.in_([bucket["bucket"] for bucket in buckets]))
+    ).all()
+    groups = {
+        (candidate.group_publisher, candidate.group_article_id)
+        for candidate in candidates
+        if (candidate.publisher, candidate.article_id) != key
+        and fingerprints.similar(fingerprints.from_bytes(candidate.signature), signature, layout)
+    }
+    head = key
+    if groups:
+        members = connection.execute(
+            select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
+            .where(tuple_(_NEAR.c.group_publisher, _NEAR.c.group_article_id).in_(sorted(groups)))
+        ).all()
+        earliest = min([((m.publisher, m.article_id), m.published_at) for m in members] + [(key, published_at)],
+                       key=lambda member: _earliest_first(*member))
+        head = earliest[0]
+    connection.execute(insert(_NEAR), {**row, "group_publisher": head[0], "group_article_id": head[1]})
+    connection.execute(_INSERT_BUCKETS, buckets)
+    moved = sorted(group for group in groups if group != head)
+    if moved:
+        connection.execute(
+            update(_NEAR).where(tuple_(_NEAR.c.group_publisher, _NEAR.c.group_article_id).in_(moved))
+            .values(group_publisher=head[0], group_article_id=head[1])
+        )
+
+
+def _withdraw(connection: Connection, layout: Banding, old: Any) -> None:
+    """Remove a fingerprint, then regroup the rest of its group (it may have held the group together)."""
+    key = (old.publisher, old.article_id)
+    if old.signature is not None:
+        connection.execute(_DELETE_BUCKET, [
+            {"b_bucket": row["bucket"], "b_publisher": key[0], "b_article_id": key[1]}
+            for row in _bucket_rows(layout, key, fingerprints.from_bytes(old.signature))
+        ])
+    connection.execute(delete(_NEAR).where(_NEAR.c.publisher == key[0], _NEAR.c.article_id == key[1]))
+    group = (old.group_publisher, old.group_article_id)
+    rest = connection.execute(
+        select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at, _NEAR.c.signature)
+        .where(_NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1])
+    ).all()
+    members = [
+        _Fingerprint((row.publisher, row.article_id), row.published_at,
+                     None if row.signature is None else fingerprints.from_bytes(row.signature), group)
+        for row in rest
+    ]
+    changes = [
+        {"group_publisher": head[0], "group_article_id": head[1], "b_publisher": member.key[0],
+         "b_article_id": member.key[1]}
+        for member, head in regroup(members, layout)
+        if head != member.group
+    ]
+    if changes:
+        connection.execute(_SET_GROUP, changes)
+
+
+def regroup(members: Sequence[_Fingerprint], layout: Banding) -> list[tuple[_Fingerprint, Key]]:
+    """Each member with the head of its connected component under ``similar`` (union-find)."""
+    parent = list(range(len(members)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for first in range(len(members)):
+        if members[first].signature is None:
+            continue
+        for second in range(first + 1, len(members)):
+            if members[second].signature is not None and \
+                    fingerprints.similar(members[first].signature, members[second].signature, layout):
+                parent[root(second)] = root(first)
+    components: dict[int, list[_Fingerprint]] = {}
+    for index, member in enumerate(members):
+        components.setdefault(root(index), []).append(member)
+    heads = {component: min(group, key=lambda member: member.order).key for component, group in components.items()}
+    return [(member, heads[root(index)]) for index, member in enumerate(members)]
+
+
+# --- backfill and regrouping of the whole archive ---------------------------------------------
+
+_UNFILED = (
+    select(Article.publisher, Article.article_id, Article.body, Article.content_hash, Article.published_at)
+    .outerjoin(NearDuplicate, and_(NearDuplicate.publisher == Article.publisher,
+                                   NearDuplicate.article_id == Article.article_id))
+    .where(NearDuplicate.article_id.is_(None))
+    .order_by(Article.publisher, Article.article_id)
+)
+
+
+def count_unfiled(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(_UNFILED.order_by(None).subquery()))
+
+
+def file_unfiled(engine: Engine, on_batch: Callable[[int], None] = lambda count: None,
+                 batch: int = BACKFILL_BATCH) -> int:
+    """Fingerprint every article that has none yet, a batch per transaction; return how many.
+
+    Interrupted, it keeps what it committed: the next call goes on with the rest.
+    """
+    done = 0
+    last: Key | None = None
+    while True:
+        page = _UNFILED if last is None else _UNFILED.where(tuple_(Article.publisher, Article.article_id) > last)
+        with write_connection(engine) as connection, connection.begin():
+            rows = connection.execute(page.limit(batch)).mappings().all()
+            file_articles(connection, rows)
+        done += len(rows)
+        if rows:
+            on_batch(len(rows))
+            last = (rows[-1]["publisher"], rows[-1]["article_id"])
+        if len(rows) < batch:
+            return done
+
+
+def set_threshold(engine: Engine, threshold: float) -> Banding:
+    """Drop every fingerprint and keep the new threshold (and its bands); file_unfiled regroups."""
+    layout = fingerprints.banding_for(threshold)
+    with write_connection(engine) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+        connection.execute(delete(_BUCKETS))
+        connection.execute(delete(_NEAR))
+        connection.execute(update(NearDuplicateSettings.__table__).where(NearDuplicateSettings.id == 1).values(
+            threshold=layout.threshold, bands=layout.bands, rows=layout.rows, num_perm=fingerprints.NUM_PERM,
+            shingle_words=fingerprints.SHINGLE_WORDS, scheme=fingerprints.SCHEME))
+    return layout
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    threshold: float
+    fingerprinted: int
+    unfiled: int
+    groups: int  # groups of two or more articles
+    grouped_articles: int  # the articles in them
+    largest: int
+    sizes: dict[str, int]  # groups by size: "2", "3-5", "6-10", "11+"
+
+
+SIZE_CLASSES = (("2", 2, 2), ("3-5", 3, 5), ("6-10", 6, 10), ("11+", 11, None))
+
+
+def group_stats(engine: Engine) -> GroupStats:
+    size = func.count().label("size")
+    per_group = select(size).select_from(_NEAR).group_by(_NEAR.c.group_publisher, _NEAR.c.group_article_id).having(func.count() > 1)
+    with engine.connect() as connection:
+        layout = banding(connection)
+        fingerprinted = connection.scalar(select(func.count()).select_from(_NEAR))
+        sizes = [row.size for row in connection.execute(per_group)]
+    unfiled = count_unfiled(engine)
+    return GroupStats(
+        threshold=layout.threshold,
+        fingerprinted=fingerprinted,
+        unfiled=unfiled,
+        groups=len(sizes),
+        grouped_articles=sum(sizes),
+        largest=max(sizes, default=0),
+        sizes={name: sum(1 for s in sizes if s >= low and (high is None or s <= high))
+               for name, low, high in SIZE_CLASSES},
+    )
+
+
+def groups_of(engine: Engine, keys: Iterable[Key]) -> dict[Key, Key]:
+    """The group (its earliest article's key) of each of these fingerprinted articles."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[Key, Key] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), 500):
+            rows = connection.execute(
+                select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.group_publisher, _NEAR.c.group_article_id)
+                .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(wanted[start:start + 500]))
+            )
+            found.update(((row[0], row[1]), (row[2], row[3])) for row in rows)
+    return found

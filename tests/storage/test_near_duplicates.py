@@ -1,0 +1,205 @@
+"""Near-duplicate groups: the fixture pairs, groups merging and splitting, order, backfill and threshold."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from newscrawl import near_duplicates as fingerprints
+from newscrawl.extraction import extract
+from newscrawl.storage.models import NearDuplicate, NearDuplicateBucket
+from tests.conftest import FETCHED_AT, FIXTURES
+from tests.storage.support import make_article
+
+PAIRS = FIXTURES / "near-duplicates"
+SPEC = json.loads((PAIRS / "pages.json").read_text(encoding="utf-8"))
+
+
+def fixture_articles() -> dict[int, dict]:
+    articles = {}
+    for name, url in SPEC["pages"].items():
+        item = extract(url, (PAIRS / f"{name}.html").read_bytes(), fetched_at=FETCHED_AT).item
+        articles[item["article_id"]] = dict(item)
+    return articles
+
+
+ARTICLES = fixture_articles()
+EXPECTED_GROUPS = {
+    ("detik", article_id): ("detik", int(head)) for head, members in SPEC["groups"].items() for article_id in members
+}
+
+
+def groups(database, ids=None) -> dict[tuple[str, int], tuple[str, int]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(sa.select(NearDuplicate.publisher, NearDuplicate.article_id,
+                                            NearDuplicate.group_publisher, NearDuplicate.group_article_id))
+        found = {(row[0], row[1]): (row[2], row[3]) for row in rows}
+    return found if ids is None else {key: found[key] for key in ids}
+
+
+def test_fixture_pairs_have_the_similarity_the_pages_were_made_with():
+    for pair, (low, high) in SPEC["exact_jaccard"].items():
+        first, second = (set(fingerprints.shingles(ARTICLES[int(i)]["body"])) for i in pair.split("~"))
+        exact = len(first & second) / len(first | second)
+        estimate = fingerprints.similarity(fingerprints.signature(ARTICLES[int(pair.split("~")[0])]["body"]),
+                                           fingerprints.signature(ARTICLES[int(pair.split("~")[1])]["body"]))
+        assert low <= exact <= high, pair
+        assert abs(estimate - exact) < 0.1, pair  # 128 permutations: a standard error of about 0.03
+
+
+def test_the_syndicated_copy_keeps_its_own_headline_and_drops_the_footer():
+    """What makes the pair a test of near (not exact) duplicates: the stored fields differ."""
+    original, copy = ARTICLES[7006603], ARTICLES[7006672]
+    assert original["headline"] == "Sopir Truk Antre hingga 6 Jam di Pelabuhan Ketapang"
+    assert copy["headline"] == "Antrean Truk Mengular di Pelabuhan Ketapang, Sopir Tunggu hingga 6 Jam"
+    assert copy["syndicated_from"].endswith("/jatim/berita/d-7006603/antrean-truk-mengular-di-pelabuhan-ketapang-sopir-tunggu-hingga-6-jam")
+    assert "telah naik" not in copy["body"] and original["body"] != copy["body"]
+
+
+@pytest.mark.parametrize("order", [
+    [7006603, 7006672, 7006690, 6453785, 6453912],
+    [6453912, 7006690, 7006672, 6453785, 7006603],
+    [7006672, 6453912, 7006603, 7006690, 6453785],
+])
+def test_fixture_pairs_group_with_their_earliest_article_whatever_the_order(database, order):
+    for article_id in order:  # one batch each: every article meets the ones stored before it
+        assert database.store_articles([ARTICLES[article_id]]) == ["new"]
+    assert groups(database) == EXPECTED_GROUPS
+
+
+def test_one_batch_of_all_pages_groups_them_alike(database):
+    database.store_articles([ARTICLES[i] for i in sorted(ARTICLES, reverse=True)])
+    assert groups(database) == EXPECTED_GROUPS
+    assert database.near_duplicate_groups([("detik", 7006672)]) == {("detik", 7006672): ("detik", 7006603)}
+
+
+def test_a_lightly_edited_revision_stays_in_its_group_with_a_new_fingerprint(database):
+    database.store_articles([ARTICLES[7006603], ARTICLES[7006672]])
+    copy = ARTICLES[7006672]
+    with database.engine.connect() as connection:
+        before = connection.scalar(sa.select(NearDuplicate.signature).where(NearDuplicate.article_id == 7006672))
+    edited_body = copy["body"].replace("dua kilometer", "tiga kilometer").replace("(47)", "(48)")
+    revision = {**copy, "body": edited_body, "content_hash": copy["content_hash"][::-1],
+                "fetched_at": "2026-11-29T03:00:00+00:00"}
+
+    assert database.store_articles([revision]) == ["changed"]
+
+    with database.engine.connect() as connection:
+        after = connection.scalar(sa.select(NearDuplicate.signature).where(NearDuplicate.article_id == 7006672))
+        buckets = connection.scalar(sa.select(sa.func.count()).select_from(NearDuplicateBucket)
+                                    .where(NearDuplicateBucket.article_id == 7006672))
+    assert after != before and after == fingerprints.to_bytes(fingerprints.signature(edited_body))
+    assert buckets == 25  # the old buckets went with the old fingerprint
+    assert groups(database) == {("detik", 7006603): ("detik", 7006603), ("detik", 7006672): ("detik", 7006603)}
+
+
+def test_a_version_with_the_same_body_keeps_its_fingerprint(database):
+    database.store_articles([ARTICLES[7006603]])
+    retagged = {**ARTICLES[7006603], "tags": ["ketapang"], "fetched_at": "2026-11-29T03:00:00+00:00"}
+    with database.engine.connect() as connection:
+        before = connection.execute(sa.select(NearDuplicate)).all()
+
+    assert database.store_articles([retagged]) == ["changed"]
+
+    with database.engine.connect() as connection:
+        assert connection.execute(sa.select(NearDuplicate)).all() == before
+
+
+# A chain: 1 and 2, and 2 and 3, are near-duplicates at 0.78 (Jaccard 88/104 = 0.85 each); 1 and 3 are
+# not (80/112 = 0.71).
+CHAIN_THRESHOLD = 0.78
+WORDS = [f"kata{number}" for number in range(200)]
+CHAIN = {1: " ".join(WORDS[0:100]), 2: " ".join(WORDS[8:108]), 3: " ".join(WORDS[16:116])}
+CHAIN_DATES = {1: "2022-01-01T08:00:00+07:00", 2: "2022-01-02T08:00:00+07:00", 3: "2021-12-31T08:00:00+07:00"}
+
+
+def chain_article(article_id: int, body: str | None = None) -> dict:
+    return make_article(article_id, body=CHAIN[article_id] if body is None else body,
+                        published_at=CHAIN_DATES[article_id])
+
+
+def test_chain_preconditions():
+    a, b, c = (fingerprints.signature(CHAIN[i]) for i in (1, 2, 3))
+    layout = fingerprints.banding_for(CHAIN_THRESHOLD)
+    assert fingerprints.similar(a, b, layout) and fingerprints.similar(b, c, layout)
+    assert not fingerprints.similar(a, c, layout)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations([1, 2, 3])))
+def test_an_article_joining_two_groups_merges_them_under_the_earliest(database, order):
+    database.set_near_duplicate_threshold(CHAIN_THRESHOLD)
+    for article_id in order:
+        database.store_articles([chain_article(article_id)])
+    # 3 is the earliest (2021-12-31): it heads the whole chain though it is not similar to 1.
+    assert groups(database) == {("detik", i): ("detik", 3) for i in (1, 2, 3)}
+
+
+def test_a_new_body_that_breaks_the_chain_splits_the_group(database):
+    database.set_near_duplicate_threshold(CHAIN_THRESHOLD)
+    database.store_articles([chain_article(i) for i in (1, 2, 3)])
+    rewritten = chain_article(2, body="Isi yang sama sekali lain, tentang hal yang berbeda, ditulis ulang oleh redaksi.")
+
+    assert database.store_articles([{**rewritten, "fetched_at": "2026-11-29T03:00:00+00:00"}]) == ["changed"]
+
+    assert groups(database) == {("detik", 1): ("detik", 1), ("detik", 2): ("detik", 2), ("detik", 3): ("detik", 3)}
+
+
+def test_a_body_without_words_is_a_group_of_its_own(database):
+    database.store_articles([make_article(1, body="..."), make_article(2, body="...")])
+    with database.engine.connect() as connection:
+        signatures = connection.execute(sa.select(NearDuplicate.signature)).scalars().all()
+    assert signatures == [None, None]
+    assert groups(database) == {("detik", 1): ("detik", 1), ("detik", 2): ("detik", 2)}
+
+
+def test_backfill_fingerprints_articles_stored_before_grouping(database):
+    database.store_articles([ARTICLES[i] for i in ARTICLES])
+    with database.engine.begin() as connection:  # as after upgrading a database to revision 0006
+        connection.execute(sa.delete(NearDuplicateBucket))
+        connection.execute(sa.delete(NearDuplicate))
+    assert database.count_unfingerprinted() == 5
+    assert database.stats().near_duplicates.unfiled == 5
+
+    batches = []
+    assert database.fingerprint_unfingerprinted(batches.append) == 5
+
+    assert batches == [5] and database.count_unfingerprinted() == 0
+    assert groups(database) == EXPECTED_GROUPS
+    assert database.fingerprint_unfingerprinted() == 0
+
+
+def test_a_new_threshold_regroups_everything(database):
+    database.store_articles([ARTICLES[i] for i in ARTICLES])
+
+    layout = database.set_near_duplicate_threshold(0.95)
+
+    assert (layout.threshold, layout.bands, layout.rows) == (0.95, 16, 8)
+    assert database.count_unfingerprinted() == 5
+    database.fingerprint_unfingerprinted()
+    assert groups(database) == {("detik", i): ("detik", i) for i in ARTICLES}  # both pairs are below 0.95
+    stats = database.stats().near_duplicates
+    assert (stats.threshold, stats.groups, stats.fingerprinted) == (0.95, 0, 5)
+
+
+def test_group_stats_and_the_export_selection(database):
+    database.store_articles([ARTICLES[i] for i in ARTICLES])
+
+    stats = database.stats().near_duplicates
+    assert (stats.groups, stats.grouped_articles, stats.largest, stats.fingerprinted, stats.unfiled) == (2, 4, 2, 5, 0)
+    assert stats.sizes == {"2": 2, "3-5": 0, "6-10": 0, "11+": 0}
+    assert [a["article_id"] for a in database.iter_articles(dedupe_near=True)] == [6453785, 7006603, 7006690]
+    assert database.count_articles(dedupe_near=True) == 3
+    # Among the selected articles: the Bali copy is the earliest of its group in detikBali.
+    assert [a["article_id"] for a in database.iter_articles(dedupe_near=True, channel="bali")] == [7006672, 7006690]
+
+
+def test_fingerprints_made_otherwise_are_refused(database):
+    with database.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE near_duplicate_settings SET num_perm = 256"))
+    with pytest.raises(Exception, match="made with 256 permutations.*newscrawl dedupe --threshold 0.8"):
+        database.store_articles([ARTICLES[7006603]])
+    assert database.count_articles() == 0  # the transaction stored nothing

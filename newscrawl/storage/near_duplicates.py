@@ -33,6 +33,12 @@ _BUCKETS = NearDuplicateBucket.__table__
 ADVISORY_KEY = 0x6E656172  # "near"
 # Articles fingerprinted per transaction by a backfill.
 BACKFILL_BATCH = 200
+# Bounds for bodies that are all alike (boilerplate of video or gallery pages, a template the site
+# printed for a day): the candidates read for one article, and the size of group whose split a
+# new body is checked for (pairwise, so quadratic). Past them, grouping stays bounded in time and
+# memory but is no longer exact: a group larger than REGROUP_LIMIT keeps its members together.
+CANDIDATE_LIMIT = 200
+REGROUP_LIMIT = 2000
 
 _INSERT_BUCKETS = insert(_BUCKETS)
 _DELETE_BUCKET = delete(_BUCKETS).where(
@@ -123,23 +129,25 @@ def _file(connection: Connection, layout: Banding, key: Key, content_hash: str |
     candidates = connection.execute(
         select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.signature, _NEAR.c.group_publisher,
                _NEAR.c.group_article_id)
-        .distinct()
         .join(_BUCKETS, and_(_BUCKETS.c.publisher == _NEAR.c.publisher, _BUCKETS.c.article_id == _NEAR.c.article_id))
         .where(_BUCKETS.c.bucket.in_([bucket["bucket"] for bucket in buckets]))
-    ).all()
-    groups = {
-        (candidate.group_publisher, candidate.group_article_id)
-        for candidate in candidates
-        if (candidate.publisher, candidate.article_id) != key
-        and fingerprints.similar(fingerprints.from_bytes(candidate.signature), signature, layout)
-    }
+        .limit(CANDIDATE_LIMIT)  # no ORDER BY or DISTINCT: the database may stop at the limit
+    )
+    groups: set[Key] = set()
+    for candidate in candidates:
+        group = (candidate.group_publisher, candidate.group_article_id)
+        # One similar member joins a group: the rest of it need not be compared.
+        if group not in groups and (candidate.publisher, candidate.article_id) != key \
+                and fingerprints.similar(fingerprints.from_bytes(candidate.signature), signature, layout):
+            groups.add(group)
     head = key
     if groups:
-        members = connection.execute(
+        # Each group's head is its earliest article, so the earliest head (or this article) heads the merge.
+        heads = connection.execute(
             select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
-            .where(tuple_(_NEAR.c.group_publisher, _NEAR.c.group_article_id).in_(sorted(groups)))
+            .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(sorted(groups)))
         ).all()
-        earliest = min([((m.publisher, m.article_id), m.published_at) for m in members] + [(key, published_at)],
+        earliest = min([((h.publisher, h.article_id), h.published_at) for h in heads] + [(key, published_at)],
                        key=lambda member: _earliest_first(*member))
         head = earliest[0]
     connection.execute(insert(_NEAR), {**row, "group_publisher": head[0], "group_article_id": head[1]})
@@ -162,6 +170,11 @@ def _withdraw(connection: Connection, layout: Banding, old: Any) -> None:
         ])
     connection.execute(delete(_NEAR).where(_NEAR.c.publisher == key[0], _NEAR.c.article_id == key[1]))
     group = (old.group_publisher, old.group_article_id)
+    size = connection.scalar(select(func.count()).select_from(_NEAR).where(
+        _NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1]))
+    if size > REGROUP_LIMIT:
+        _rehead(connection, group)
+        return
     rest = connection.execute(
         select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at, _NEAR.c.signature)
         .where(_NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1])
@@ -179,6 +192,20 @@ def _withdraw(connection: Connection, layout: Banding, old: Any) -> None:
     ]
     if changes:
         connection.execute(_SET_GROUP, changes)
+
+
+def _rehead(connection: Connection, group: Key) -> None:
+    """Give a large group whose head left the earliest of its remaining members as head, unsplit."""
+    members = connection.execute(
+        select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
+        .where(_NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1])
+        .order_by(_NEAR.c.published_at.asc().nulls_last(), _NEAR.c.publisher, _NEAR.c.article_id).limit(1)
+    ).first()
+    if members is not None and (members.publisher, members.article_id) != group:
+        connection.execute(
+            update(_NEAR).where(_NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1])
+            .values(group_publisher=members.publisher, group_article_id=members.article_id)
+        )
 
 
 def regroup(members: Sequence[_Fingerprint], layout: Banding) -> list[tuple[_Fingerprint, Key]]:

@@ -21,6 +21,7 @@ REVISION_MARKS = {
     "0003": ("crawl_runs.pid", "crawl_runs.pid_space", "crawl_runs.run_lock"),
     "0004": ("articles.publisher", "articles.channel", "articles.section_path", "gone_articles.publisher"),
     "0005": ("articles.syndicated_from", "article_revisions.syndicated_from"),
+    "0006": ("near_duplicate_settings", "near_duplicates", "near_duplicate_buckets"),
 }
 
 

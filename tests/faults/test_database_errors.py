@@ -72,7 +72,8 @@ def test_tables_without_alembic_version_are_reported_as_such_and_stamp_repairs_i
 
     with pytest.raises(storage.UnversionedDatabase) as raised:
         open_database(url)
-    expected = (f"database {url} has newscrawl's tables (article_revisions, articles, crawl_runs, gone_articles) but "
+    expected = (f"database {url} has newscrawl's tables (article_revisions, articles, crawl_runs, gone_articles, "
+                "near_duplicate_buckets, near_duplicate_settings, near_duplicates) but "
                 "no alembic_version table, so its schema revision is unknown and it was left unchanged; its tables "
                 f"match revision {migrate.head_revision()}: if that is right, record it with `newscrawl db stamp "
                 f"{migrate.head_revision()}`, or restore the alembic_version table from a backup")

@@ -22,7 +22,7 @@ SPEC = json.loads((PAIRS / "pages.json").read_text(encoding="utf-8"))
 def fixture_articles() -> dict[int, dict]:
     articles = {}
     for name, url in SPEC["pages"].items():
-        item = extract(url, (PAIRS / f"{name}.html").read_bytes(), fetched_at=FETCHED_AT).item
+        item = extract(url, (FIXTURES / f"{name}.html").read_bytes(), fetched_at=FETCHED_AT).item
         articles[item["article_id"]] = dict(item)
     return articles
 

@@ -194,4 +194,14 @@ def test_export_run_takes_no_date_or_section_filter(capsys):
         main(["export", "--format", "jsonl", "--run", "3", "--since", "2024-01-01"])
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines() == [
-        "newscrawl: error: --run cannot be combined with --since, --until, --section or --channel (see newscrawl --help)"]
+        "newscrawl: error: --run cannot be combined with --since, --until, --section, --channel or --dedupe "
+        "(see newscrawl --help)"]
+
+
+def test_export_run_takes_no_dedupe(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--format", "jsonl", "--run", "3", "--dedupe", "near"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "newscrawl: error: --run cannot be combined with --since, --until, --section, --channel or --dedupe "
+        "(see newscrawl --help)"]

@@ -5,7 +5,7 @@ and is named after its earliest article (publication time, undated last, then ke
 article joins it to every group holding an article similar to it, merging those groups; a new
 body withdraws the old fingerprint first and regroups what its group had left, which a removal may
 split. Because membership depends only on which pairs are similar, the groups come out the same
-whatever order the articles arrive in.
+whatever order the articles arrive in (within the bounds CANDIDATE_LIMIT and REGROUP_LIMIT).
 
 On PostgreSQL, writers take a transaction-level advisory lock before they touch these tables, so two
 processes storing copies of one story at the same moment cannot each miss the other's.
@@ -83,6 +83,12 @@ def banding(connection: Connection) -> Banding:
     return Banding(row.threshold, row.bands, row.rows)
 
 
+def _serialise_filing(connection: Connection) -> None:
+    """On PostgreSQL, wait for the other writers' filing until this transaction ends (SQLite has one writer)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+
+
 def file_articles(connection: Connection, articles: Sequence[Mapping[str, Any]]) -> None:
     """(Re)fingerprint the current versions just stored, in the caller's transaction.
 
@@ -91,8 +97,7 @@ def file_articles(connection: Connection, articles: Sequence[Mapping[str, Any]])
     """
     if not articles:
         return
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+    _serialise_filing(connection)
     layout = banding(connection)
     for article in articles:
         key = (article["publisher"], article["article_id"])
@@ -196,15 +201,15 @@ def _withdraw(connection: Connection, layout: Banding, old: Any) -> None:
 
 def _rehead(connection: Connection, group: Key) -> None:
     """Give a large group whose head left the earliest of its remaining members as head, unsplit."""
-    members = connection.execute(
+    earliest = connection.execute(
         select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
         .where(_NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1])
         .order_by(_NEAR.c.published_at.asc().nulls_last(), _NEAR.c.publisher, _NEAR.c.article_id).limit(1)
     ).first()
-    if members is not None and (members.publisher, members.article_id) != group:
+    if earliest is not None and (earliest.publisher, earliest.article_id) != group:
         connection.execute(
             update(_NEAR).where(_NEAR.c.group_publisher == group[0], _NEAR.c.group_article_id == group[1])
-            .values(group_publisher=members.publisher, group_article_id=members.article_id)
+            .values(group_publisher=earliest.publisher, group_article_id=earliest.article_id)
         )
 
 
@@ -273,8 +278,7 @@ def set_threshold(engine: Engine, threshold: float) -> Banding:
     """Drop every fingerprint and keep the new threshold (and its bands); file_unfiled regroups."""
     layout = fingerprints.banding_for(threshold)
     with write_connection(engine) as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+        _serialise_filing(connection)
         connection.execute(delete(_BUCKETS))
         connection.execute(delete(_NEAR))
         connection.execute(update(NearDuplicateSettings.__table__).where(NearDuplicateSettings.id == 1).values(

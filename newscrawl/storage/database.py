@@ -16,6 +16,7 @@ from newscrawl.storage import gone, migrate, near_duplicates, reads, revisions, 
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
 from newscrawl.masking import mask_password, mask_secrets
 from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
+from newscrawl.storage.near_duplicates import Signed
 from newscrawl.storage.locks import run_lock_free
 from newscrawl.storage.urls import resolve_database_url
 
@@ -85,6 +86,7 @@ class Database:
         run_id: int | None = None,
         captures: Mapping[writes.ArticleKey, writes.CaptureLocation] | None = None,
         results: list[writes.Status | Refusal | None] | None = None,
+        signatures: Mapping[writes.ArticleKey, Signed] | None = None,
     ) -> list[writes.Status | Refusal]:
         """Store a batch so that a record refused (by the schema's validation or by the database)
         costs only itself: its place in the result holds the Refusal, the others are stored.
@@ -99,13 +101,13 @@ class Database:
         todo = [index for index, result in enumerate(results) if result is None]
         if len(todo) > 1 and len(todo) == len(records):
             try:
-                results[:] = self.store_articles(records, reason, run_id, captures)
+                results[:] = self.store_articles(records, reason, run_id, captures, signatures)
                 return results
             except RECORD_ERRORS:
                 pass  # one of them is refused: find which, store the others
         for index in todo:
             try:
-                results[index] = self.store_articles([records[index]], reason, run_id, captures)[0]
+                results[index] = self.store_articles([records[index]], reason, run_id, captures, signatures)[0]
             except RECORD_ERRORS as error:
                 results[index] = self._refusal(error, records[index])
         return results
@@ -131,8 +133,10 @@ class Database:
         reason: str = "crawl",
         run_id: int | None = None,
         captures: Mapping[writes.ArticleKey, writes.CaptureLocation] | None = None,
+        signatures: Mapping[writes.ArticleKey, Signed] | None = None,
     ) -> list[writes.Status]:
-        return writes.store_articles(self.engine, records, reason, run_id, captures)
+        """writes.store_articles; ``signatures``: near-duplicate signatures computed ahead (Signed)."""
+        return writes.store_articles(self.engine, records, reason, run_id, captures, signatures)
 
     @_outage_raises_unavailable
     def known_articles(self, publisher: str, article_ids: Iterable[int]) -> dict[int, str | None]:

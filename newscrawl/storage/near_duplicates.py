@@ -39,6 +39,9 @@ BACKFILL_BATCH = 200
 # memory but is no longer exact: a group larger than REGROUP_LIMIT keeps its members together.
 CANDIDATE_LIMIT = 200
 REGROUP_LIMIT = 2000
+# Keys per IN list: well under SQLite's 32,766 bound variables (a key is two of them).
+LOOKUP_CHUNK = 500
+BUCKET_CHUNK = 5000
 
 _INSERT_BUCKETS = insert(_BUCKETS)
 _DELETE_BUCKET = delete(_BUCKETS).where(
@@ -49,10 +52,23 @@ _DELETE_BUCKET = delete(_BUCKETS).where(
 _SET_GROUP = update(_NEAR).where(
     _NEAR.c.publisher == bindparam("b_publisher"), _NEAR.c.article_id == bindparam("b_article_id")
 )
+_REPOINT_GROUP = update(_NEAR).where(
+    _NEAR.c.group_publisher == bindparam("b_group_publisher"),
+    _NEAR.c.group_article_id == bindparam("b_group_article_id"),
+)
 
 
 class SettingsMismatch(RuntimeError):
     """The database's fingerprints were made with other parameters than this newscrawl makes."""
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signature computed ahead of the store (newscrawl.near_duplicates.signature) and the body it was
+    computed from, which the stored body must equal for it to be used."""
+
+    body: str | None
+    signature: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,7 @@ class _Fingerprint:
     published_at: datetime | None
     signature: np.ndarray | None
     group: Key
+    content_hash: str | None = None
 
     @property
     def order(self) -> tuple:
@@ -89,32 +106,47 @@ def _serialise_filing(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
 
 
-def file_articles(connection: Connection, articles: Sequence[Mapping[str, Any]]) -> None:
+def file_articles(connection: Connection, articles: Sequence[Mapping[str, Any]], new: Iterable[Key] = (),
+                  signatures: Mapping[Key, Signed] | None = None) -> None:
     """(Re)fingerprint the current versions just stored, in the caller's transaction.
 
-    ``articles``: column dicts (publisher, article_id, body, content_hash, published_at as UTC).
-    An article whose body and date are those of its stored fingerprint is left as it is.
+    ``articles``: column dicts (publisher, article_id, body, content_hash, published_at as UTC); of an
+    article given twice, the last is its current version. ``new``: keys of articles this transaction
+    created, which cannot have a fingerprint yet (their lookup is skipped). ``signatures``: signatures
+    already computed elsewhere (an extraction worker), each with the body it was computed from; one
+    whose body is not the stored one is computed again. An article whose body and date are those of
+    its stored fingerprint is left as it is.
     """
-    if not articles:
+    latest = {(article["publisher"], article["article_id"]): article for article in articles}
+    if not latest:
         return
     _serialise_filing(connection)
     layout = banding(connection)
-    for article in articles:
-        key = (article["publisher"], article["article_id"])
-        old = _stored(connection, key)
+    created = set(new)
+    stored = _stored(connection, [key for key in latest if key not in created])
+    signatures = signatures or {}
+    entries: list[_Fingerprint] = []
+    for key, article in latest.items():
+        old = stored.get(key)
         if old is not None and old.content_hash is not None and old.content_hash == article["content_hash"] \
                 and old.published_at == article["published_at"]:
             continue
-        signature = fingerprints.signature(article["body"])
         if old is not None:
             _withdraw(connection, layout, old)
-        _file(connection, layout, key, article["content_hash"], article["published_at"], signature)
+        given = signatures.get(key)
+        signature = given.signature if given is not None and given.body == article["body"] \
+            else fingerprints.signature(article["body"])
+        entries.append(_Fingerprint(key, article["published_at"], signature, key, article["content_hash"]))
+    _file_all(connection, layout, entries)
 
 
-def _stored(connection: Connection, key: Key) -> Any:
-    return connection.execute(
-        select(_NEAR).where(_NEAR.c.publisher == key[0], _NEAR.c.article_id == key[1])
-    ).one_or_none()
+def _stored(connection: Connection, keys: Sequence[Key]) -> dict[Key, Any]:
+    found: dict[Key, Any] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        rows = connection.execute(
+            select(_NEAR).where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(keys[start:start + LOOKUP_CHUNK])))
+        found.update(((row.publisher, row.article_id), row) for row in rows)
+    return found
 
 
 def _bucket_rows(layout: Banding, key: Key, signature: np.ndarray) -> list[dict[str, Any]]:
@@ -122,13 +154,116 @@ def _bucket_rows(layout: Banding, key: Key, signature: np.ndarray) -> list[dict[
             for bucket in fingerprints.buckets(signature, layout)]
 
 
-def _file(connection: Connection, layout: Banding, key: Key, content_hash: str | None,
-          published_at: datetime | None, signature: np.ndarray | None) -> None:
+def _fingerprint_row(entry: _Fingerprint, head: Key) -> dict[str, Any]:
+    return {"publisher": entry.key[0], "article_id": entry.key[1], "content_hash": entry.content_hash,
+            "published_at": entry.published_at,
+            "signature": None if entry.signature is None else fingerprints.to_bytes(entry.signature),
+            "group_publisher": head[0], "group_article_id": head[1]}
+
+
+def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Fingerprint]) -> None:
+    """File a transaction's fingerprints together: one bucket query, one insert of each kind.
+
+    The result is what filing them one by one gives (groups are the connected components of
+    ``similar`` over all fingerprints, whatever the order): the batch's articles and the stored
+    groups similar to them are joined with union-find. If the bucket query reaches its bound (bodies
+    all alike), each article is filed on its own instead, with the per-article bound.
+    """
+    if not entries:
+        return
+    buckets = {entry.key: _bucket_rows(layout, entry.key, entry.signature)
+               for entry in entries if entry.signature is not None}
+    candidates = _candidates(connection, sorted({row["bucket"] for rows in buckets.values() for row in rows}),
+                             CANDIDATE_LIMIT * len(buckets))
+    if candidates is None:
+        for entry in entries:
+            _file(connection, layout, entry)
+        return
+    by_bucket: dict[int, list[Any]] = {}
+    for candidate in candidates:
+        by_bucket.setdefault(candidate.bucket, []).append(candidate)
+    batch = {entry.key: entry for entry in entries}
+    # Union-find over the batch's articles and the stored groups, both named by a key.
+    parent: dict[Key, Key] = {}
+
+    def root(node: Key) -> Key:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    stored_groups: set[Key] = set()
+    filed_with: dict[int, list[_Fingerprint]] = {}  # bucket -> the batch's articles filed under it so far
+    for entry in entries:
+        root(entry.key)
+        if entry.signature is None:  # no words: nothing to compare, a group of its own
+            continue
+        compared: set[Key] = set()
+        for row in buckets[entry.key]:
+            for candidate in by_bucket.get(row["bucket"], ()):
+                group = (candidate.group_publisher, candidate.group_article_id)
+                # One similar member joins a group: the rest of it need not be compared.
+                if root(group) == root(entry.key) or (candidate.publisher, candidate.article_id) in compared:
+                    continue
+                compared.add((candidate.publisher, candidate.article_id))
+                if fingerprints.similar(fingerprints.from_bytes(candidate.signature), entry.signature, layout):
+                    stored_groups.add(group)
+                    parent[root(group)] = root(entry.key)
+            for other in filed_with.get(row["bucket"], ()):
+                if other.key not in compared and root(other.key) != root(entry.key):
+                    compared.add(other.key)
+                    if fingerprints.similar(other.signature, entry.signature, layout):
+                        parent[root(other.key)] = root(entry.key)
+            filed_with.setdefault(row["bucket"], []).append(entry)
+    # Each stored group's head is its earliest article, so a component's earliest head or batch article heads it.
+    order: dict[Key, tuple] = {entry.key: entry.order for entry in entries}
+    if stored_groups:
+        for start in range(0, len(stored_groups), LOOKUP_CHUNK):
+            chunk = sorted(stored_groups)[start:start + LOOKUP_CHUNK]
+            for head in connection.execute(
+                select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
+                .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(chunk))
+            ):
+                order[(head.publisher, head.article_id)] = _earliest_first((head.publisher, head.article_id),
+                                                                           head.published_at)
+    heads: dict[Key, Key] = {}
+    for node in list(batch) + sorted(stored_groups):
+        component = root(node)
+        if component not in heads or order[node] < order[heads[component]]:
+            heads[component] = node
+    connection.execute(insert(_NEAR), [_fingerprint_row(entry, heads[root(entry.key)]) for entry in entries])
+    if buckets:
+        connection.execute(_INSERT_BUCKETS, [row for rows in buckets.values() for row in rows])
+    moved = [{"group_publisher": heads[root(group)][0], "group_article_id": heads[root(group)][1],
+              "b_group_publisher": group[0], "b_group_article_id": group[1]}
+             for group in sorted(stored_groups) if heads[root(group)] != group]
+    if moved:
+        connection.execute(_REPOINT_GROUP, moved)
+
+
+def _candidates(connection: Connection, bucket_keys: Sequence[int], limit: int) -> list[Any] | None:
+    """The stored fingerprints filed under these buckets (a row per bucket shared); None past ``limit``."""
+    found: list[Any] = []
+    for start in range(0, len(bucket_keys), BUCKET_CHUNK):
+        rows = connection.execute(
+            select(_BUCKETS.c.bucket, _NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.signature,
+                   _NEAR.c.group_publisher, _NEAR.c.group_article_id)
+            .join(_NEAR, and_(_BUCKETS.c.publisher == _NEAR.c.publisher, _BUCKETS.c.article_id == _NEAR.c.article_id))
+            .where(_BUCKETS.c.bucket.in_(bucket_keys[start:start + BUCKET_CHUNK]))
+            .limit(limit - len(found) + 1)  # no ORDER BY or DISTINCT: the database may stop at the limit
+        ).all()
+        found.extend(rows)
+        if len(found) > limit:
+            return None
+    return found
+
+
+def _file(connection: Connection, layout: Banding, entry: _Fingerprint) -> None:
     """Insert one fingerprint, joining (and merging) the groups of the articles similar to it."""
-    row = {"publisher": key[0], "article_id": key[1], "content_hash": content_hash, "published_at": published_at,
-           "signature": None if signature is None else fingerprints.to_bytes(signature)}
+    key, signature = entry.key, entry.signature
     if signature is None:  # no words: nothing to compare, a group of its own
-        connection.execute(insert(_NEAR), {**row, "group_publisher": key[0], "group_article_id": key[1]})
+        connection.execute(insert(_NEAR), _fingerprint_row(entry, key))
         return
     buckets = _bucket_rows(layout, key, signature)
     candidates = connection.execute(
@@ -152,10 +287,10 @@ def _file(connection: Connection, layout: Banding, key: Key, content_hash: str |
             select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
             .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(sorted(groups)))
         ).all()
-        earliest = min([((h.publisher, h.article_id), h.published_at) for h in heads] + [(key, published_at)],
+        earliest = min([((h.publisher, h.article_id), h.published_at) for h in heads] + [(key, entry.published_at)],
                        key=lambda member: _earliest_first(*member))
         head = earliest[0]
-    connection.execute(insert(_NEAR), {**row, "group_publisher": head[0], "group_article_id": head[1]})
+    connection.execute(insert(_NEAR), _fingerprint_row(entry, head))
     connection.execute(_INSERT_BUCKETS, buckets)
     moved = sorted(group for group in groups if group != head)
     if moved:

@@ -118,6 +118,7 @@ def store_articles(
     reason: str = "crawl",
     run_id: int | None = None,
     captures: Mapping[ArticleKey, CaptureLocation] | None = None,
+    signatures: Mapping[ArticleKey, near_duplicates.Signed] | None = None,
 ) -> list[Status]:
     """Store a batch in one transaction; return "new", "changed" or "unchanged" per record.
 
@@ -125,6 +126,8 @@ def store_articles(
     ``captures`` maps article keys (publisher, article_id) to where the response each record was extracted from is
     archived; a new revision gets that location, and so does a stored revision of the same
     version that has none yet (a version loaded from JSON lines, then imported from a WARC).
+    ``signatures`` maps article keys to near-duplicate signatures computed ahead (by an extraction
+    worker), so the store does not compute them.
     """
     check_reason(reason)
     columns = [record_to_columns(normalise_record(record)) for record in records]
@@ -144,7 +147,8 @@ def store_articles(
                 statuses[index], replaced = _store_one(connection, columns[index], reason, run_id, now, capture)
             if replaced:
                 new_current.append(columns[index])
-        near_duplicates.file_articles(connection, new_current)
+        created_keys = [article_key(columns[index]) for index in order if statuses[index] == "new"]
+        near_duplicates.file_articles(connection, new_current, new=created_keys, signatures=signatures)
     return statuses
 
 

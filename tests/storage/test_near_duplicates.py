@@ -138,6 +138,68 @@ def test_an_article_joining_two_groups_merges_them_under_the_earliest(database, 
     assert groups(database) == {("detik", i): ("detik", 3) for i in (1, 2, 3)}
 
 
+@pytest.mark.parametrize("order", list(itertools.permutations([1, 2, 3])))
+def test_a_chain_stored_in_one_batch_is_one_group_whatever_its_order(database, order):
+    database.set_near_duplicate_threshold(CHAIN_THRESHOLD)
+    database.store_articles([chain_article(article_id) for article_id in order])
+    assert groups(database) == {("detik", i): ("detik", 3) for i in (1, 2, 3)}
+
+
+def test_a_batch_article_merges_two_stored_groups(database):
+    database.set_near_duplicate_threshold(CHAIN_THRESHOLD)
+    database.store_articles([chain_article(1), chain_article(3)])
+    assert groups(database) == {("detik", 1): ("detik", 1), ("detik", 3): ("detik", 3)}
+
+    database.store_articles([chain_article(2), make_article(4, body="Berita lain tentang cuaca hari ini di Jakarta.")])
+
+    assert groups(database) == {("detik", 1): ("detik", 3), ("detik", 2): ("detik", 3), ("detik", 3): ("detik", 3),
+                                ("detik", 4): ("detik", 4)}
+
+
+def test_past_the_candidate_bound_a_batch_is_filed_article_by_article_alike(database, monkeypatch):
+    from newscrawl.storage import near_duplicates as storage
+
+    database.store_articles([ARTICLES[i] for i in (7006603, 6453785, 7006690)])
+    filed_alone = []
+    file_one = storage._file
+    monkeypatch.setattr(storage, "_file", lambda connection, layout, entry: (filed_alone.append(entry.key),
+                                                                            file_one(connection, layout, entry)))
+    # Each copy shares 15 of its 25 buckets with its original: 30 candidate rows for the batch of two,
+    # over its bound of 2 x 10. Filed alone, a copy reads 10 of its 15 rows, each naming its original.
+    monkeypatch.setattr(storage, "CANDIDATE_LIMIT", 10)
+
+    database.store_articles([ARTICLES[7006672], ARTICLES[6453912]])
+
+    assert sorted(filed_alone) == [("detik", 6453912), ("detik", 7006672)]
+    assert groups(database) == EXPECTED_GROUPS
+
+
+def test_below_the_bound_a_batch_takes_one_candidate_query(database, monkeypatch):
+    from newscrawl.storage import near_duplicates as storage
+
+    database.store_articles([ARTICLES[i] for i in (7006603, 6453785, 7006690)])
+    monkeypatch.setattr(storage, "_file", lambda *args: pytest.fail("filed article by article"))
+    database.store_articles([ARTICLES[7006672], ARTICLES[6453912]])
+    assert groups(database) == EXPECTED_GROUPS
+
+
+def test_a_signature_computed_ahead_is_used_only_for_its_own_body(database, monkeypatch):
+    from newscrawl.storage.near_duplicates import Signed
+
+    original, copy = ARTICLES[7006603], ARTICLES[7006672]
+    ahead = {("detik", 7006603): Signed(original["body"], fingerprints.signature(original["body"])),
+             # computed from another body than the one stored: not used
+             ("detik", 7006672): Signed("lain", fingerprints.signature("sama sekali lain"))}
+    computed = []
+    compute = fingerprints.signature
+    monkeypatch.setattr(fingerprints, "signature", lambda text: (computed.append(text), compute(text))[1])
+
+    database.store_articles([original, copy], signatures=ahead)
+
+    assert computed == [copy["body"]]
+    assert groups(database) == {("detik", 7006603): ("detik", 7006603), ("detik", 7006672): ("detik", 7006603)}
+
+
 def test_a_new_body_that_breaks_the_chain_splits_the_group(database):
     database.set_near_duplicate_threshold(CHAIN_THRESHOLD)
     database.store_articles([chain_article(i) for i in (1, 2, 3)])

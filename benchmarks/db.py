@@ -71,7 +71,6 @@ import sqlalchemy as sa
 
 from newscrawl import near_duplicates as fingerprints
 from newscrawl.storage import ARTICLE_FIELDS, normalise_record, open_database
-from newscrawl.storage.near_duplicates import Signed
 from newscrawl.storage.rows import record_to_columns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +157,7 @@ BANDING = fingerprints.Banding(fingerprints.DEFAULT_THRESHOLD, 25, 5)  # migrati
 
 def signatures_of(records: list[dict]) -> dict:
     """What the extraction workers hand the store pipeline: each body's signature."""
-    return {(record["publisher"], record["article_id"]): Signed(record["body"], fingerprints.signature(record["body"]))
+    return {(record["publisher"], record["article_id"]): fingerprints.signed(record["body"])
             for record in records}
 
 

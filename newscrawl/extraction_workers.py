@@ -27,10 +27,19 @@ from functools import partial
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from . import near_duplicates
 from .extraction import Extraction, extract, extract_response
 from .process_pool import worker_pool
 
 logger = logging.getLogger(__name__)
+
+
+def extract_signed(url: str, body: bytes, fetched_at: str | None,
+                   encoding: str) -> tuple[Extraction, near_duplicates.Signed | None]:
+    """The extraction of a page and the near-duplicate signature of its article's body (what the store
+    would otherwise compute on the crawl's thread): the worker process's part."""
+    extraction = extract(url, body, fetched_at, encoding=encoding)
+    return extraction, None if extraction.item is None else near_duplicates.signed(extraction.item["body"])
 
 
 def default_processes() -> int:
@@ -68,13 +77,14 @@ class ExtractionWorkers:
         return self.pool
 
     async def extract(self, response, fetched_at: str | None) -> Extraction:
-        """The extraction of an article response, done by a worker process."""
+        """The extraction of an article response, done by a worker process; its item carries the
+        near-duplicate signature of its body (near_duplicates.signed_of), which the store uses."""
         pool = self._pool()
         loop = asyncio.get_running_loop()
         try:
             # The bytes and the encoding Scrapy detected: the worker parses them as extract_response would.
-            return await loop.run_in_executor(pool, partial(extract, encoding=response.encoding), response.url,
-                                              response.body, fetched_at)
+            extraction, signed = await loop.run_in_executor(pool, partial(extract_signed, encoding=response.encoding),
+                                                            response.url, response.body, fetched_at)
         except BrokenProcessPool:
             if self.pool is pool:  # the first page to find it broken starts the next pool
                 self.pool = None
@@ -83,6 +93,9 @@ class ExtractionWorkers:
                 logger.error("an extraction worker process died; extracting %s in the crawl's own process "
                              "and starting new workers", response.url)
             return extract_response(response, fetched_at=fetched_at)
+        if extraction.item is not None:
+            near_duplicates.set_signed(extraction.item, signed)
+        return extraction
 
     def spider_closed(self, spider=None) -> None:
         if self.pool is not None:
@@ -90,4 +103,4 @@ class ExtractionWorkers:
             self.pool = None
 
 
-__all__ = ["ExtractionWorkers", "default_processes", "extract"]
+__all__ = ["ExtractionWorkers", "default_processes", "extract", "extract_signed"]

@@ -18,6 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -89,6 +90,31 @@ def signature(text: str | None) -> np.ndarray | None:
     minhash = _template().copy()
     minhash.update_batch(items)
     return np.asarray(minhash.hashvalues, dtype="<u4")
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signature computed ahead of the store (by an extraction worker) and the body it was computed
+    from: the store uses it only for an article whose stored body is that body."""
+
+    body: str | None
+    signature: np.ndarray | None
+
+
+def signed(body: str | None) -> Signed:
+    return Signed(body, signature(body))
+
+
+# Like the archive capture, the signature rides on an item as a private attribute, never a field.
+_ITEM_ATTRIBUTE = "_newscrawl_signed"
+
+
+def set_signed(item: Any, value: Signed | None) -> None:
+    object.__setattr__(item, _ITEM_ATTRIBUTE, value)
+
+
+def signed_of(item: Any) -> Signed | None:
+    return getattr(item, _ITEM_ATTRIBUTE, None)
 
 
 def to_bytes(values: np.ndarray) -> bytes:

@@ -10,6 +10,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 
+from newscrawl import near_duplicates
 from newscrawl.extraction import extract
 from newscrawl.extraction_workers import ExtractionWorkers, default_processes
 from newscrawl.spiders.detikinet import DetikInetSpider
@@ -58,6 +59,13 @@ def test_a_worker_extracts_what_the_crawl_would_and_a_dead_worker_is_replaced():
     for extraction in (first, second, third):
         assert dict(extraction.item) == dict(same_process.item)
         assert extraction.warnings == same_process.warnings
+    # The workers also sign the body for the store; the page extracted in this process goes unsigned
+    # (the store signs it).
+    signature = near_duplicates.signature(same_process.item["body"])
+    for extraction in (first, third):
+        signed = near_duplicates.signed_of(extraction.item)
+        assert signed.body == same_process.item["body"] and (signed.signature == signature).all()
+    assert near_duplicates.signed_of(second.item) is None
     assert crawler.stats.get_value("newscrawl/extraction/workers_restarted") == 1
     assert workers.pool is None  # closed with the spider
     assert broken_pool._broken

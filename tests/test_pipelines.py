@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 from scrapy.exceptions import DropItem
 
 from newscrawl.crawl_database import CrawlDatabase
@@ -214,3 +215,22 @@ def test_a_conflicting_record_is_refused_without_losing_its_batch(crawler, artic
     assert not crawler.stats.get_value("newscrawl/store_failed")
     with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db:
         assert [record["article_id"] for record in db.iter_articles()] == [6453192]
+
+
+def test_store_files_the_signature_an_extraction_worker_attached(crawler, article, tmp_path):
+    from newscrawl import near_duplicates
+    from newscrawl.storage.models import NearDuplicate
+
+    # A signature the store could not have computed from this body: it shows the store took it as given.
+    given = near_duplicates.signature("tulisan lain sama sekali, bukan isi artikel ini")
+    near_duplicates.set_signed(article, near_duplicates.Signed(article["body"], given))
+    unsigned = changed(article, article_id=6453193, url=article["url"] + "-lain")
+    store, _ = open_pipelines(crawler)
+    for item in (article, unsigned):
+        call(store.process_item(item))
+    call(store.close_spider())
+
+    with open_database(f"sqlite:///{tmp_path}/db.sqlite3") as db, db.engine.connect() as connection:
+        stored = dict(connection.execute(sa.select(NearDuplicate.article_id, NearDuplicate.signature)).all())
+    assert stored == {6453192: near_duplicates.to_bytes(given),
+                      6453193: near_duplicates.to_bytes(near_duplicates.signature(article["body"]))}

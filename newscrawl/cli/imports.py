@@ -24,6 +24,7 @@ from newscrawl.cli.parallel import ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
 from newscrawl.cli.sources import Page, Passed, read_inputs
+from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database, DatabaseUnavailable, Refusal
 
 BATCH_SIZE = 100
@@ -89,6 +90,7 @@ class Extracted:
     where: str
     capture: tuple[str, int] | None
     record: dict[str, Any]
+    signed: Signed | None = None  # the body's near-duplicate signature, made beside the extraction
 
 
 def extract_page(found: Page | Passed) -> Extracted | Passed:
@@ -102,7 +104,7 @@ def extract_page(found: Page | Passed) -> Extracted | Passed:
             record = article_from_html(found.url, found.html or b"", found.fetched_at or "")
     except NotUsable as error:
         return Passed(found.where, error.reason, str(error), error.skipped)
-    return Extracted(found.where, found.capture, record)
+    return Extracted(found.where, found.capture, record, signed(record["body"]))
 
 
 class _Batch:
@@ -114,6 +116,7 @@ class _Batch:
         self.records: list[dict[str, Any]] = []
         self.wheres: list[str] = []  # where each record came from, for messages
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
+        self.signatures: dict[tuple[str, int], Signed] = {}
         self.keys: set[tuple[str, int]] = set()  # (publisher, article_id) of the records
 
     def add(self, extracted: Extracted) -> None:
@@ -126,17 +129,20 @@ class _Batch:
         self.wheres.append(extracted.where)
         if extracted.capture is not None:
             self.captures[key] = extracted.capture
+        if extracted.signed is not None:
+            self.signatures[key] = extracted.signed
         if len(self.records) >= BATCH_SIZE:
             self.flush()
 
     def flush(self) -> None:
-        records, wheres, captures = self.records, self.wheres, self.captures
-        self.records, self.wheres, self.captures, self.keys = [], [], {}, set()
+        records, wheres, captures, signatures = self.records, self.wheres, self.captures, self.signatures
+        self.records, self.wheres, self.captures, self.signatures, self.keys = [], [], {}, {}, set()
         if not records:
             return
         # A record refused (its URL stored under another article id, a value the database will not
         # take) costs only itself: it is reported, the others are stored.
-        results = self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures)
+        results = self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
+                                               signatures=signatures)
         for result, where in zip(results, wheres, strict=True):
             if isinstance(result, Refusal):
                 self.tally.passed(where, result.reason, result.message, skipped=False)

@@ -22,6 +22,7 @@ from newscrawl.cli.common import open_from_args
 from newscrawl.cli.parallel import ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import MAX_BODY_BYTES, NotUsable, article_from_response, changed_fields
+from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database
 
 BATCH_SIZE = 200
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                 elif outcome_of.outcome == "changed":
                     fields.update(outcome_of.changed)
                     if not args.dry_run:
-                        writer.add(outcome_of.record, outcome_of.capture)
+                        writer.add(outcome_of.record, outcome_of.capture, outcome_of.signed)
             writer.flush()
             outcome = "finished"
         finally:
@@ -68,6 +69,7 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
     reason: str = ""  # why it failed, and the line that says so
     message: str = ""
+    signed: Signed | None = None  # the new body's near-duplicate signature, when the body changed
 
 
 def reextract_one(row: tuple[dict[str, Any], str | None, int | None], exports_dir: Path) -> Outcome:
@@ -84,7 +86,8 @@ def reextract_one(row: tuple[dict[str, Any], str | None, int | None], exports_di
     changed = changed_fields(record, new)
     if not changed:
         return Outcome("unchanged")
-    return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed)
+    return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed,
+                   signed=signed(new["body"]) if "body" in changed else None)
 
 
 def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:
@@ -103,17 +106,22 @@ class _Writer:
         self.run_id = run_id
         self.records: list[dict[str, Any]] = []
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
+        self.signatures: dict[tuple[str, int], Signed] = {}
 
-    def add(self, record: dict[str, Any], capture: tuple[str, int]) -> None:
+    def add(self, record: dict[str, Any], capture: tuple[str, int], signed: Signed | None = None) -> None:
         self.records.append(record)
-        self.captures[(record["publisher"], record["article_id"])] = capture
+        key = (record["publisher"], record["article_id"])
+        self.captures[key] = capture
+        if signed is not None:
+            self.signatures[key] = signed
         if len(self.records) >= BATCH_SIZE:
             self.flush()
 
     def flush(self) -> None:
         if self.records:
-            self.database.store_articles(self.records, reason="reextract", run_id=self.run_id, captures=self.captures)
-        self.records, self.captures = [], {}
+            self.database.store_articles(self.records, reason="reextract", run_id=self.run_id, captures=self.captures,
+                                         signatures=self.signatures)
+        self.records, self.captures, self.signatures = [], {}, {}
 
 
 def _summary(counts: Counter[str], fields: Counter[str], failures: Counter[str], dry_run: bool) -> str:

@@ -18,6 +18,7 @@ from itemadapter import ItemAdapter
 
 from ..archive import Capture, capture_of
 from ..crawl_database import CrawlDatabase
+from ..near_duplicates import Signed, signed_of
 from ..storage import DatabaseUnavailable, Refusal
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 class _Pending:
     record: dict
     capture: Capture | None  # where the article's response is archived
+    signed: Signed | None = None  # its body's near-duplicate signature, if an extraction worker made it
     done: bool = False
 
 
@@ -59,7 +61,7 @@ class StorePipeline:
         return self.service.run_id
 
     async def process_item(self, item, spider=None):
-        self.pending.append(_Pending(ItemAdapter(item).asdict(), capture_of(item)))
+        self.pending.append(_Pending(ItemAdapter(item).asdict(), capture_of(item), signed_of(item)))
         if len(self.pending) >= self.batch_size:
             await self.flush()
         return item
@@ -83,10 +85,13 @@ class StorePipeline:
         captures = {(entry.record.get("publisher"), entry.record.get("article_id")):
                     (entry.capture.warc_file, entry.capture.warc_offset)
                     for entry in batch if entry.capture is not None and entry.record.get("article_id") is not None}
+        signatures = {(entry.record.get("publisher"), entry.record.get("article_id")): entry.signed
+                      for entry in batch if entry.signed is not None}
         # Kept across the retries of an outage, so records stored before it are not stored (or counted) again.
         results = [None] * len(batch)
         try:
-            await self.service.ride_out(self.database.store_isolated, records, "crawl", self.run_id, captures, results)
+            await self.service.ride_out(self.database.store_isolated, records, "crawl", self.run_id, captures, results,
+                                        signatures)
         finally:
             for entry, result in zip(batch, results):
                 if result is not None:

@@ -16,7 +16,7 @@ from newscrawl.storage import gone, migrate, near_duplicates, reads, revisions, 
 from newscrawl.storage.engine import UnsupportedDatabase, make_engine
 from newscrawl.masking import mask_password, mask_secrets
 from newscrawl.storage.errors import RECORD_ERRORS, Refusal, refusal_of, unavailable_reason
-from newscrawl.storage.near_duplicates import Signed
+from newscrawl.near_duplicates import Signed
 from newscrawl.storage.locks import run_lock_free
 from newscrawl.storage.urls import resolve_database_url
 

@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, tuple_, update
 
 from newscrawl import near_duplicates as fingerprints
-from newscrawl.near_duplicates import Banding
+from newscrawl.near_duplicates import Banding, Signed
 from newscrawl.storage.engine import write_connection
 from newscrawl.storage.models import Article, NearDuplicate, NearDuplicateBucket, NearDuplicateSettings
 
@@ -60,15 +60,6 @@ _REPOINT_GROUP = update(_NEAR).where(
 
 class SettingsMismatch(RuntimeError):
     """The database's fingerprints were made with other parameters than this newscrawl makes."""
-
-
-@dataclass(frozen=True)
-class Signed:
-    """A signature computed ahead of the store (newscrawl.near_duplicates.signature) and the body it was
-    computed from, which the stored body must equal for it to be used."""
-
-    body: str | None
-    signature: np.ndarray | None
 
 
 @dataclass(frozen=True)

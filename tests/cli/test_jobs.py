@@ -12,6 +12,7 @@ import sys
 import pytest
 from warcio.warcwriter import WARCWriter
 
+from newscrawl import near_duplicates
 from newscrawl.cli import main
 from newscrawl.cli.parallel import ordered_map
 from tests.archive.support import page_bytes, response_record
@@ -68,24 +69,34 @@ def _revision_order(database) -> list[int]:
         return [row[0] for row in connection.execute("SELECT article_id FROM article_revisions ORDER BY id")]
 
 
-def test_import_and_reextract_on_two_workers_store_what_one_process_stores(tmp_path, capsys):
+def _fingerprints(database) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT article_id, signature, group_article_id FROM near_duplicates "
+                                  "ORDER BY article_id").fetchall()
+
+
+def test_import_and_reextract_on_two_workers_store_what_one_process_stores(tmp_path, capsys, monkeypatch):
     ids = _warc(tmp_path / "in.warc.gz", 40)
     outputs = {}
     for jobs in (1, 2):
+        if jobs == 2:  # the workers sign the bodies: the storing process computes no signature
+            monkeypatch.setattr(near_duplicates, "signature", lambda text: pytest.fail("signed in the store"))
         database = tmp_path / f"jobs{jobs}.sqlite3"
         url = f"sqlite:///{database}"
         assert main(["import", str(tmp_path / "in.warc.gz"), "--database-url", url, "--jobs", str(jobs)]) == 0
         imported = capsys.readouterr().out.splitlines()
         assert main(["reextract", "--dry-run", "--database-url", url, "--jobs", str(jobs)]) == 0
-        outputs[jobs] = (imported, capsys.readouterr().out.splitlines(), _articles(database), _revision_order(database))
+        outputs[jobs] = (imported, capsys.readouterr().out.splitlines(), _articles(database), _revision_order(database),
+                         _fingerprints(database))
     assert outputs[1] == outputs[2]
-    imported, reextracted, articles, order = outputs[2]
+    imported, reextracted, articles, order, fingerprints = outputs[2]
     assert imported == ["imported 40 articles: 40 new, 0 changed, 0 unchanged", "skipped 1: other_site 1",
                         "bad input 0: none"]
     assert reextracted[0] == ("re-extracted 40 of 40 articles: 0 changed (would store as new revisions), "
                               "40 unchanged, 0 without an archived response, 0 failed")
     assert [row[0] for row in articles] == ids
     assert order == ids  # stored in the order of the input
+    assert len(fingerprints) == 40 and all(len(row[1]) == 512 for row in fingerprints)
 
 
 def _stored(database) -> int:

@@ -184,12 +184,10 @@ def test_below_the_bound_a_batch_takes_one_candidate_query(database, monkeypatch
 
 
 def test_a_signature_computed_ahead_is_used_only_for_its_own_body(database, monkeypatch):
-    from newscrawl.storage.near_duplicates import Signed
-
     original, copy = ARTICLES[7006603], ARTICLES[7006672]
-    ahead = {("detik", 7006603): Signed(original["body"], fingerprints.signature(original["body"])),
+    ahead = {("detik", 7006603): fingerprints.Signed(original["body"], fingerprints.signature(original["body"])),
              # computed from another body than the one stored: not used
-             ("detik", 7006672): Signed("lain", fingerprints.signature("sama sekali lain"))}
+             ("detik", 7006672): fingerprints.Signed("lain", fingerprints.signature("sama sekali lain"))}
     computed = []
     compute = fingerprints.signature
     monkeypatch.setattr(fingerprints, "signature", lambda text: (computed.append(text), compute(text))[1])

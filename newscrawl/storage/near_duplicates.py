@@ -225,7 +225,7 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
             heads[component] = node
     connection.execute(insert(_NEAR), [_fingerprint_row(entry, heads[root(entry.key)]) for entry in entries])
     if buckets:
-        connection.execute(_INSERT_BUCKETS, [row for rows in buckets.values() for row in rows])
+        _insert_buckets(connection, [row for rows in buckets.values() for row in rows])
     moved = [{"group_publisher": heads[root(group)][0], "group_article_id": heads[root(group)][1],
               "b_group_publisher": group[0], "b_group_article_id": group[1]}
              for group in sorted(stored_groups) if heads[root(group)] != group]
@@ -233,17 +233,32 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
         connection.execute(_REPOINT_GROUP, moved)
 
 
+def _insert_buckets(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """The bucket rows (25 per article) through the driver's executemany: SQLAlchemy's processing of
+    each row's parameters cost more than the insert itself (plain ints and one string need none)."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO {_BUCKETS.name} (bucket, publisher, article_id) VALUES ({mark}, {mark}, {mark})",
+        [(row["bucket"], row["publisher"], row["article_id"]) for row in rows])
+
+
+_CANDIDATES = (
+    f"SELECT b.bucket, n.publisher, n.article_id, n.signature, n.group_publisher, n.group_article_id "
+    f"FROM {_BUCKETS.name} AS b JOIN {_NEAR.name} AS n ON n.publisher = b.publisher AND n.article_id = b.article_id "
+    # no ORDER BY or DISTINCT: the database may stop at the limit
+    "WHERE b.bucket IN ({keys}) LIMIT {limit}"
+)
+
+
 def _candidates(connection: Connection, bucket_keys: Sequence[int], limit: int) -> list[Any] | None:
-    """The stored fingerprints filed under these buckets (a row per bucket shared); None past ``limit``."""
+    """The stored fingerprints filed under these buckets (a row per bucket shared); None past ``limit``.
+
+    The keys are written into the statement as numbers (they are ints of our own making): bound one
+    by one, the 1,250 keys of a batch cost more to process than the query takes."""
     found: list[Any] = []
     for start in range(0, len(bucket_keys), BUCKET_CHUNK):
-        rows = connection.execute(
-            select(_BUCKETS.c.bucket, _NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.signature,
-                   _NEAR.c.group_publisher, _NEAR.c.group_article_id)
-            .join(_NEAR, and_(_BUCKETS.c.publisher == _NEAR.c.publisher, _BUCKETS.c.article_id == _NEAR.c.article_id))
-            .where(_BUCKETS.c.bucket.in_(bucket_keys[start:start + BUCKET_CHUNK]))
-            .limit(limit - len(found) + 1)  # no ORDER BY or DISTINCT: the database may stop at the limit
-        ).all()
+        keys = ", ".join(str(int(key)) for key in bucket_keys[start:start + BUCKET_CHUNK])
+        rows = connection.exec_driver_sql(_CANDIDATES.format(keys=keys, limit=limit - len(found) + 1)).all()
         found.extend(rows)
         if len(found) > limit:
             return None

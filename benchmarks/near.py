@@ -12,7 +12,7 @@ words replaced, one sentence added). The articles go into a fresh database with 
 INSERTs (so the rows exist), then, measured:
 
 * ``floor``: ``newscrawl.near_duplicates.signature`` of every body, in this process: the MinHash
-  work itself (shingling, datasketch's hashing), nothing stored.
+  work itself (shingling, hashing, the 128 minima), nothing stored.
 * ``backfill``: ``Database.fingerprint_unfingerprinted`` (what ``newscrawl dedupe`` runs): signatures,
   LSH bucket lookups, grouping and the writes, in batches of 200 articles per transaction.
 

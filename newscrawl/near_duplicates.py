@@ -1,5 +1,14 @@
-"""Near-duplicate fingerprints: MinHash signatures of an article body's word 5-shingles (datasketch),
-and the LSH band keys under which the storage files them.
+"""Near-duplicate fingerprints: MinHash signatures of an article body's word 5-shingles, and the LSH
+band keys under which the storage files them.
+
+The signatures are datasketch's MinHash under its scheme "affine32" (datasketch 2's default): each
+shingle's SHA-1, its first four bytes read as a little-endian 32-bit number, mixed by MurmurHash3's
+32-bit finaliser, then permuted by 128 affine maps ``a*h + b`` modulo 2^32 (``a`` odd) drawn from
+``numpy.random.RandomState(1)``; the signature keeps each map's minimum. They are computed here
+with numpy, not by datasketch: importing datasketch loads scipy, 61 MB and about 0.7 s in every
+process that signs (each extraction worker, each import worker). A test checks that the values
+are datasketch's, so fingerprints stored by either stay comparable; datasketch still lays out the
+LSH bands (``banding_for``).
 
 Two articles are near-duplicates when their signatures share an LSH bucket and their estimated
 Jaccard similarity reaches the threshold. That one test (``similar``) decides everywhere, in the
@@ -35,16 +44,30 @@ LOWEST_BAND_THRESHOLD = 0.2
 _WORD = re.compile(r"\w+")
 
 
+_MAX_A = 1 << 31  # a = 2 * draw + 1: odd, so the map is a bijection modulo 2^32
+_MAX_B = 1 << 32
+# MurmurHash3's 32-bit finaliser (fmix32): shifts and multipliers.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
 @cache
-def _template():
-    """An empty MinHash whose copies share its permutations (the same seed): drawn once, not per article.
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The affine maps (a, b), drawn once in the order datasketch draws them for the same seed."""
+    draws = np.random.RandomState(SEED)
+    a = draws.randint(0, _MAX_A, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draws.randint(0, _MAX_B, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-    datasketch is imported here, not with the module: it loads scipy (most of a second), which
-    commands that never compute a signature should not pay for.
-    """
-    from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+def _mixed_hashes(items: list[bytes]) -> np.ndarray:
+    """Each item's SHA-1 (first four bytes, little-endian) through fmix32, as uint32 (wrapping)."""
+    values = np.frombuffer(b"".join([hashlib.sha1(item).digest()[:4] for item in items]), dtype="<u4")
+    first, m1, second, m2, third = _FMIX
+    values = values ^ (values >> first)
+    values = values * m1
+    values = values ^ (values >> second)
+    values = values * m2
+    return values ^ (values >> third)
 
 
 @dataclass(frozen=True)
@@ -87,9 +110,9 @@ def signature(text: str | None) -> np.ndarray | None:
     items = shingles(text)
     if not items:
         return None
-    minhash = _template().copy()
-    minhash.update_batch(items)
-    return np.asarray(minhash.hashvalues, dtype="<u4")
+    a, b = _permutations()
+    # One row per shingle, one column per map; uint32 arithmetic wraps, which is the modulo 2^32.
+    return (_mixed_hashes(items)[:, np.newaxis] * a + b).min(axis=0).astype("<u4")
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -49,6 +51,20 @@ def test_fixture_pairs_have_the_similarity_the_pages_were_made_with():
                                            fingerprints.signature(ARTICLES[int(pair.split("~")[1])]["body"]))
         assert low <= exact <= high, pair
         assert abs(estimate - exact) < 0.1, pair  # 128 permutations: a standard error of about 0.03
+
+
+def test_signatures_are_datasketchs_minhash_of_the_shingles():
+    from datasketch import MinHash
+
+    rng = random.Random(15)
+    words = [f"kata{number}" for number in range(3000)] + ["Ütara", "jalan-jalan", "Rp 5.000", "2022"]
+    texts = [article["body"] for article in ARTICLES.values()]
+    texts += [" ".join(rng.choices(words, k=rng.randint(1, 600))) for _ in range(40)]
+    for text in texts:
+        expected = MinHash(num_perm=fingerprints.NUM_PERM, seed=fingerprints.SEED, scheme=fingerprints.SCHEME)
+        expected.update_batch(fingerprints.shingles(text))
+        signature = fingerprints.signature(text)
+        assert signature.dtype == np.dtype("<u4") and signature.tolist() == expected.hashvalues.tolist()
 
 
 def test_the_syndicated_copy_keeps_its_own_headline_and_drops_the_footer():

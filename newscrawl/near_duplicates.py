@@ -95,14 +95,16 @@ def banding_for(threshold: float) -> Banding:
 
 
 def shingles(text: str | None) -> list[bytes]:
-    """The distinct word 5-shingles of a text (lower-cased words); a text of fewer words is one shingle."""
+    """The distinct word 5-shingles of a text (lower-cased words), in no particular order; a text of
+    fewer words is one shingle."""
     words = _WORD.findall((text or "").lower())
     if not words:
         return []
     if len(words) < SHINGLE_WORDS:
         return [" ".join(words).encode("utf-8")]
-    grams = {" ".join(words[start:start + SHINGLE_WORDS]) for start in range(len(words) - SHINGLE_WORDS + 1)}
-    return [gram.encode("utf-8") for gram in sorted(grams)]
+    # Each run of SHINGLE_WORDS consecutive words: the word lists shifted by 0..4, zipped.
+    grams = set(map(" ".join, zip(*(words[shift:] for shift in range(SHINGLE_WORDS)))))
+    return [gram.encode("utf-8") for gram in grams]
 
 
 def signature(text: str | None) -> np.ndarray | None:
@@ -112,7 +114,9 @@ def signature(text: str | None) -> np.ndarray | None:
         return None
     a, b = _permutations()
     # One row per shingle, one column per map; uint32 arithmetic wraps, which is the modulo 2^32.
-    return (_mixed_hashes(items)[:, np.newaxis] * a + b).min(axis=0).astype("<u4")
+    permuted = np.multiply.outer(_mixed_hashes(items), a)
+    permuted += b
+    return permuted.min(axis=0).astype("<u4")
 
 
 @dataclass(frozen=True)

@@ -108,12 +108,12 @@ class _Writer:
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
         self.signatures: dict[tuple[str, int], Signed] = {}
 
-    def add(self, record: dict[str, Any], capture: tuple[str, int], signed: Signed | None = None) -> None:
+    def add(self, record: dict[str, Any], capture: tuple[str, int], signature: Signed | None = None) -> None:
         self.records.append(record)
         key = (record["publisher"], record["article_id"])
         self.captures[key] = capture
-        if signed is not None:
-            self.signatures[key] = signed
+        if signature is not None:
+            self.signatures[key] = signature
         if len(self.records) >= BATCH_SIZE:
             self.flush()
 

@@ -43,7 +43,6 @@ REGROUP_LIMIT = 2000
 LOOKUP_CHUNK = 500
 BUCKET_CHUNK = 5000
 
-_INSERT_BUCKETS = insert(_BUCKETS)
 _DELETE_BUCKET = delete(_BUCKETS).where(
     _BUCKETS.c.bucket == bindparam("b_bucket"),
     _BUCKETS.c.publisher == bindparam("b_publisher"),
@@ -73,6 +72,24 @@ class _Fingerprint:
     @property
     def order(self) -> tuple:
         return _earliest_first(self.key, self.published_at)
+
+
+class _Components:
+    """Union-find over keys: which nodes are joined, directly or through others."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Key, Key] = {}
+
+    def root(self, node: Key) -> Key:
+        parent = self.parent
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def join(self, first: Key, second: Key) -> None:
+        self.parent[self.root(first)] = self.root(second)
 
 
 def _earliest_first(key: Key, published_at: datetime | None) -> tuple:
@@ -158,36 +175,28 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
     The result is what filing them one by one gives (groups are the connected components of
     ``similar`` over all fingerprints, whatever the order): the batch's articles and the stored
     groups similar to them are joined with union-find. If the bucket query reaches its bound (bodies
-    all alike), each article is filed on its own instead, with the per-article bound.
+    all alike), each article is filed on its own instead (_file), with the per-article bound.
     """
     if not entries:
         return
     buckets = {entry.key: _bucket_rows(layout, entry.key, entry.signature)
                for entry in entries if entry.signature is not None}
-    candidates = _candidates(connection, sorted({row["bucket"] for rows in buckets.values() for row in rows}),
-                             CANDIDATE_LIMIT * len(buckets))
-    if candidates is None:
+    candidates, complete = _candidates(connection, sorted({row["bucket"] for rows in buckets.values() for row in rows}),
+                                       CANDIDATE_LIMIT * len(buckets))
+    if not complete and len(entries) > 1:
         for entry in entries:
             _file(connection, layout, entry)
         return
+    # (One article past its bound goes on with the candidates read: there, grouping is not exact.)
     by_bucket: dict[int, list[Any]] = {}
     for candidate in candidates:
         by_bucket.setdefault(candidate.bucket, []).append(candidate)
-    batch = {entry.key: entry for entry in entries}
-    # Union-find over the batch's articles and the stored groups, both named by a key.
-    parent: dict[Key, Key] = {}
-
-    def root(node: Key) -> Key:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    # The batch's articles and the stored groups, both named by a key.
+    components = _Components()
     stored_groups: set[Key] = set()
     filed_with: dict[int, list[_Fingerprint]] = {}  # bucket -> the batch's articles filed under it so far
     for entry in entries:
-        root(entry.key)
+        components.root(entry.key)
         if entry.signature is None:  # no words: nothing to compare, a group of its own
             continue
         compared: set[Key] = set()
@@ -195,42 +204,52 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
             for candidate in by_bucket.get(row["bucket"], ()):
                 group = (candidate.group_publisher, candidate.group_article_id)
                 # One similar member joins a group: the rest of it need not be compared.
-                if root(group) == root(entry.key) or (candidate.publisher, candidate.article_id) in compared:
+                if components.root(group) == components.root(entry.key) \
+                        or (candidate.publisher, candidate.article_id) in compared:
                     continue
                 compared.add((candidate.publisher, candidate.article_id))
                 if fingerprints.similar(fingerprints.from_bytes(candidate.signature), entry.signature, layout):
                     stored_groups.add(group)
-                    parent[root(group)] = root(entry.key)
+                    components.join(group, entry.key)
             for other in filed_with.get(row["bucket"], ()):
-                if other.key not in compared and root(other.key) != root(entry.key):
+                if other.key not in compared and components.root(other.key) != components.root(entry.key):
                     compared.add(other.key)
                     if fingerprints.similar(other.signature, entry.signature, layout):
-                        parent[root(other.key)] = root(entry.key)
+                        components.join(other.key, entry.key)
             filed_with.setdefault(row["bucket"], []).append(entry)
     # Each stored group's head is its earliest article, so a component's earliest head or batch article heads it.
     order: dict[Key, tuple] = {entry.key: entry.order for entry in entries}
-    if stored_groups:
-        for start in range(0, len(stored_groups), LOOKUP_CHUNK):
-            chunk = sorted(stored_groups)[start:start + LOOKUP_CHUNK]
-            for head in connection.execute(
-                select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
-                .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(chunk))
-            ):
-                order[(head.publisher, head.article_id)] = _earliest_first((head.publisher, head.article_id),
-                                                                           head.published_at)
+    groups = sorted(stored_groups)
+    for start in range(0, len(groups), LOOKUP_CHUNK):
+        for head in connection.execute(
+            select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
+            .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(groups[start:start + LOOKUP_CHUNK]))
+        ):
+            order[(head.publisher, head.article_id)] = _earliest_first((head.publisher, head.article_id),
+                                                                       head.published_at)
     heads: dict[Key, Key] = {}
-    for node in list(batch) + sorted(stored_groups):
-        component = root(node)
+    for node in [entry.key for entry in entries] + groups:
+        component = components.root(node)
         if component not in heads or order[node] < order[heads[component]]:
             heads[component] = node
-    connection.execute(insert(_NEAR), [_fingerprint_row(entry, heads[root(entry.key)]) for entry in entries])
+
+    def head_of(node: Key) -> Key:
+        return heads[components.root(node)]
+
+    connection.execute(insert(_NEAR), [_fingerprint_row(entry, head_of(entry.key)) for entry in entries])
     if buckets:
         _insert_buckets(connection, [row for rows in buckets.values() for row in rows])
-    moved = [{"group_publisher": heads[root(group)][0], "group_article_id": heads[root(group)][1],
+    moved = [{"group_publisher": head_of(group)[0], "group_article_id": head_of(group)[1],
               "b_group_publisher": group[0], "b_group_article_id": group[1]}
-             for group in sorted(stored_groups) if heads[root(group)] != group]
+             for group in groups if head_of(group) != group]
     if moved:
         connection.execute(_REPOINT_GROUP, moved)
+
+
+def _file(connection: Connection, layout: Banding, entry: _Fingerprint) -> None:
+    """File one fingerprint on its own: it meets the ones filed before it, reading at most
+    CANDIDATE_LIMIT candidates."""
+    _file_all(connection, layout, [entry])
 
 
 def _insert_buckets(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -250,60 +269,19 @@ _CANDIDATES = (
 )
 
 
-def _candidates(connection: Connection, bucket_keys: Sequence[int], limit: int) -> list[Any] | None:
-    """The stored fingerprints filed under these buckets (a row per bucket shared); None past ``limit``.
+def _candidates(connection: Connection, bucket_keys: Sequence[int], limit: int) -> tuple[list[Any], bool]:
+    """At most ``limit`` stored fingerprints filed under these buckets (a row per bucket shared), and
+    whether they are all there are.
 
     The keys are written into the statement as numbers (they are ints of our own making): bound one
     by one, the 1,250 keys of a batch cost more to process than the query takes."""
     found: list[Any] = []
     for start in range(0, len(bucket_keys), BUCKET_CHUNK):
         keys = ", ".join(str(int(key)) for key in bucket_keys[start:start + BUCKET_CHUNK])
-        rows = connection.exec_driver_sql(_CANDIDATES.format(keys=keys, limit=limit - len(found) + 1)).all()
-        found.extend(rows)
+        found.extend(connection.exec_driver_sql(_CANDIDATES.format(keys=keys, limit=limit - len(found) + 1)).all())
         if len(found) > limit:
-            return None
-    return found
-
-
-def _file(connection: Connection, layout: Banding, entry: _Fingerprint) -> None:
-    """Insert one fingerprint, joining (and merging) the groups of the articles similar to it."""
-    key, signature = entry.key, entry.signature
-    if signature is None:  # no words: nothing to compare, a group of its own
-        connection.execute(insert(_NEAR), _fingerprint_row(entry, key))
-        return
-    buckets = _bucket_rows(layout, key, signature)
-    candidates = connection.execute(
-        select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.signature, _NEAR.c.group_publisher,
-               _NEAR.c.group_article_id)
-        .join(_BUCKETS, and_(_BUCKETS.c.publisher == _NEAR.c.publisher, _BUCKETS.c.article_id == _NEAR.c.article_id))
-        .where(_BUCKETS.c.bucket.in_([bucket["bucket"] for bucket in buckets]))
-        .limit(CANDIDATE_LIMIT)  # no ORDER BY or DISTINCT: the database may stop at the limit
-    )
-    groups: set[Key] = set()
-    for candidate in candidates:
-        group = (candidate.group_publisher, candidate.group_article_id)
-        # One similar member joins a group: the rest of it need not be compared.
-        if group not in groups and (candidate.publisher, candidate.article_id) != key \
-                and fingerprints.similar(fingerprints.from_bytes(candidate.signature), signature, layout):
-            groups.add(group)
-    head = key
-    if groups:
-        # Each group's head is its earliest article, so the earliest head (or this article) heads the merge.
-        heads = connection.execute(
-            select(_NEAR.c.publisher, _NEAR.c.article_id, _NEAR.c.published_at)
-            .where(tuple_(_NEAR.c.publisher, _NEAR.c.article_id).in_(sorted(groups)))
-        ).all()
-        earliest = min([((h.publisher, h.article_id), h.published_at) for h in heads] + [(key, entry.published_at)],
-                       key=lambda member: _earliest_first(*member))
-        head = earliest[0]
-    connection.execute(insert(_NEAR), _fingerprint_row(entry, head))
-    connection.execute(_INSERT_BUCKETS, buckets)
-    moved = sorted(group for group in groups if group != head)
-    if moved:
-        connection.execute(
-            update(_NEAR).where(tuple_(_NEAR.c.group_publisher, _NEAR.c.group_article_id).in_(moved))
-            .values(group_publisher=head[0], group_article_id=head[1])
-        )
+            return found[:limit], False
+    return found, True
 
 
 def _withdraw(connection: Connection, layout: Banding, old: Any) -> None:
@@ -355,27 +333,22 @@ def _rehead(connection: Connection, group: Key) -> None:
 
 
 def regroup(members: Sequence[_Fingerprint], layout: Banding) -> list[tuple[_Fingerprint, Key]]:
-    """Each member with the head of its connected component under ``similar`` (union-find)."""
-    parent = list(range(len(members)))
-
-    def root(index: int) -> int:
-        while parent[index] != index:
-            parent[index] = parent[parent[index]]
-            index = parent[index]
-        return index
-
+    """Each member with the head of its connected component under ``similar``."""
+    components = _Components()
     for first in range(len(members)):
+        components.root(members[first].key)
         if members[first].signature is None:
             continue
         for second in range(first + 1, len(members)):
             if members[second].signature is not None and \
                     fingerprints.similar(members[first].signature, members[second].signature, layout):
-                parent[root(second)] = root(first)
-    components: dict[int, list[_Fingerprint]] = {}
-    for index, member in enumerate(members):
-        components.setdefault(root(index), []).append(member)
-    heads = {component: min(group, key=lambda member: member.order).key for component, group in components.items()}
-    return [(member, heads[root(index)]) for index, member in enumerate(members)]
+                components.join(members[second].key, members[first].key)
+    heads: dict[Key, _Fingerprint] = {}
+    for member in members:
+        component = components.root(member.key)
+        if component not in heads or member.order < heads[component].order:
+            heads[component] = member
+    return [(member, heads[components.root(member.key)].key) for member in members]
 
 
 # --- backfill and regrouping of the whole archive ---------------------------------------------

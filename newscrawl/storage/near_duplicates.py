@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, text, tuple_, update
+from sqlalchemy.engine import Dialect
 
 from newscrawl import near_duplicates as fingerprints
 from newscrawl.near_duplicates import Banding, Signed
+from newscrawl.storage.driver_rows import DriverInsert
 from newscrawl.storage.engine import write_connection
 from newscrawl.storage.models import Article, NearDuplicate, NearDuplicateBucket, NearDuplicateSettings
 
@@ -157,11 +160,6 @@ def _stored(connection: Connection, keys: Sequence[Key]) -> dict[Key, Any]:
     return found
 
 
-def _bucket_rows(layout: Banding, key: Key, signature: np.ndarray) -> list[dict[str, Any]]:
-    return [{"bucket": bucket, "publisher": key[0], "article_id": key[1]}
-            for bucket in fingerprints.buckets(signature, layout)]
-
-
 def _fingerprint_row(entry: _Fingerprint, head: Key) -> dict[str, Any]:
     return {"publisher": entry.key[0], "article_id": entry.key[1], "content_hash": entry.content_hash,
             "published_at": entry.published_at,
@@ -179,9 +177,9 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
     """
     if not entries:
         return
-    buckets = {entry.key: _bucket_rows(layout, entry.key, entry.signature)
+    buckets = {entry.key: fingerprints.buckets(entry.signature, layout)
                for entry in entries if entry.signature is not None}
-    candidates, complete = _candidates(connection, sorted({row["bucket"] for rows in buckets.values() for row in rows}),
+    candidates, complete = _candidates(connection, sorted({bucket for keys in buckets.values() for bucket in keys}),
                                        CANDIDATE_LIMIT * len(buckets))
     if not complete and len(entries) > 1:
         for entry in entries:
@@ -200,8 +198,8 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
         if entry.signature is None:  # no words: nothing to compare, a group of its own
             continue
         compared: set[Key] = set()
-        for row in buckets[entry.key]:
-            for candidate in by_bucket.get(row["bucket"], ()):
+        for bucket in buckets[entry.key]:
+            for candidate in by_bucket.get(bucket, ()):
                 group = (candidate.group_publisher, candidate.group_article_id)
                 # One similar member joins a group: the rest of it need not be compared.
                 if components.root(group) == components.root(entry.key) \
@@ -211,12 +209,12 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
                 if fingerprints.similar(fingerprints.from_bytes(candidate.signature), entry.signature, layout):
                     stored_groups.add(group)
                     components.join(group, entry.key)
-            for other in filed_with.get(row["bucket"], ()):
+            for other in filed_with.get(bucket, ()):
                 if other.key not in compared and components.root(other.key) != components.root(entry.key):
                     compared.add(other.key)
                     if fingerprints.similar(other.signature, entry.signature, layout):
                         components.join(other.key, entry.key)
-            filed_with.setdefault(row["bucket"], []).append(entry)
+            filed_with.setdefault(bucket, []).append(entry)
     # Each stored group's head is its earliest article, so a component's earliest head or batch article heads it.
     order: dict[Key, tuple] = {entry.key: entry.order for entry in entries}
     groups = sorted(stored_groups)
@@ -236,9 +234,12 @@ def _file_all(connection: Connection, layout: Banding, entries: Sequence[_Finger
     def head_of(node: Key) -> Key:
         return heads[components.root(node)]
 
-    connection.execute(insert(_NEAR), [_fingerprint_row(entry, head_of(entry.key)) for entry in entries])
-    if buckets:
-        _insert_buckets(connection, [row for rows in buckets.values() for row in rows])
+    inserts = _driver_inserts(connection.dialect)
+    inserts.fingerprints.execute(connection, [
+        inserts.fingerprints.row(inserts.fingerprints.encode(_fingerprint_row(entry, head_of(entry.key))))
+        for entry in entries])
+    # The bucket rows are plain ints and a string: nothing to encode.
+    inserts.buckets.execute(connection, [(bucket, *key) for key, keys in buckets.items() for bucket in keys])
     moved = [{"group_publisher": head_of(group)[0], "group_article_id": head_of(group)[1],
               "b_group_publisher": group[0], "b_group_article_id": group[1]}
              for group in groups if head_of(group) != group]
@@ -252,13 +253,18 @@ def _file(connection: Connection, layout: Banding, entry: _Fingerprint) -> None:
     _file_all(connection, layout, [entry])
 
 
-def _insert_buckets(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """The bucket rows (25 per article) through the driver's executemany: SQLAlchemy's processing of
-    each row's parameters cost more than the insert itself (plain ints and one string need none)."""
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    connection.exec_driver_sql(
-        f"INSERT INTO {_BUCKETS.name} (bucket, publisher, article_id) VALUES ({mark}, {mark}, {mark})",
-        [(row["bucket"], row["publisher"], row["article_id"]) for row in rows])
+class _DriverInserts(NamedTuple):
+    """The filing's INSERTs through the driver: SQLAlchemy's handling of each row's parameters cost more
+    than the inserts themselves (25 bucket rows an article)."""
+
+    fingerprints: DriverInsert
+    buckets: DriverInsert
+
+
+@cache
+def _driver_inserts(dialect: Dialect) -> _DriverInserts:
+    return _DriverInserts(DriverInsert(_NEAR, _NEAR.columns.keys(), dialect),
+                          DriverInsert(_BUCKETS, ("bucket", "publisher", "article_id"), dialect))
 
 
 _CANDIDATES = (
@@ -289,8 +295,8 @@ def _withdraw(connection: Connection, layout: Banding, old: Any) -> None:
     key = (old.publisher, old.article_id)
     if old.signature is not None:
         connection.execute(_DELETE_BUCKET, [
-            {"b_bucket": row["bucket"], "b_publisher": key[0], "b_article_id": key[1]}
-            for row in _bucket_rows(layout, key, fingerprints.from_bytes(old.signature))
+            {"b_bucket": bucket, "b_publisher": key[0], "b_article_id": key[1]}
+            for bucket in fingerprints.buckets(fingerprints.from_bytes(old.signature), layout)
         ])
     connection.execute(delete(_NEAR).where(_NEAR.c.publisher == key[0], _NEAR.c.article_id == key[1]))
     group = (old.group_publisher, old.group_article_id)

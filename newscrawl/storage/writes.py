@@ -22,8 +22,10 @@ from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from newscrawl.storage import near_duplicates
+from newscrawl.storage.driver_rows import DriverInsert
 from newscrawl.storage.engine import write_connection
 from newscrawl.storage.models import Article, ArticleRevision
 from newscrawl.storage.records import normalise_record
@@ -85,7 +87,6 @@ class _Inserts(NamedTuple):
     article: Any
     revision: Any
     revision_if_new_version: Any
-    revisions: Any  # executemany, nothing returned
 
 
 @cache
@@ -99,7 +100,6 @@ def _inserts(dialect_name: str) -> _Inserts:
         .on_conflict_do_nothing(index_elements=[_REVISIONS.c.publisher, _REVISIONS.c.article_id,
                                                 _REVISIONS.c.fields_hash])
         .returning(_REVISIONS.c.id),
-        revisions=insert(_REVISIONS),
     )
 
 
@@ -182,26 +182,48 @@ def _create_new_articles(
     new = list(first_of_key.values())  # in key order
     if len(new) < 2:  # one new article: its per-row insert takes fewer statements than the savepoint
         return set()
-    statements = _inserts(connection.dialect.name)
+    inserts = _new_article_inserts(connection.dialect)
+    article_rows, revision_rows = [], []
+    for index in new:
+        fields = inserts.articles.encode(columns[index])  # the same in both rows: encoded once
+        warc_file, warc_offset = captures.get(article_key(columns[index]), (None, None))
+        article_rows.append(inserts.articles.row({**fields, **inserts.articles.encode(
+            {**_seen_columns(columns[index], now), "current_revision": 1, "revision_count": 1})}))
+        revision_rows.append(inserts.revisions.row({**fields, **inserts.revisions.encode(
+            {"revision": 1, "reason": reason, "run_id": run_id, "created_at": now,
+             "warc_file": warc_file, "warc_offset": warc_offset})}))
     savepoint = connection.begin_nested()
-    created = connection.execute(statements.article_if_new, [_article_row(columns[index], now) for index in new])
-    if len(created.all()) < len(new):
+    if inserts.articles.execute(connection, article_rows) < len(new):
         savepoint.rollback()
         return set()
-    revisions = [
-        _revision_row(columns[index], 1, reason, run_id, now, captures.get(article_key(columns[index])))
-        for index in new
-    ]
-    connection.execute(statements.revisions, revisions)
+    inserts.revisions.execute(connection, revision_rows)
     savepoint.commit()
     return set(new)
 
 
+class _NewArticleInserts(NamedTuple):
+    """The two executemany INSERTs of _create_new_articles, below SQLAlchemy (storage.driver_rows)."""
+
+    articles: DriverInsert  # ON CONFLICT DO NOTHING: a row not inserted sends the batch the per-row way
+    revisions: DriverInsert
+
+
+@cache
+def _new_article_inserts(dialect: Dialect) -> _NewArticleInserts:
+    return _NewArticleInserts(
+        articles=DriverInsert(_ARTICLES, _ARTICLES.columns.keys(), dialect, suffix=" ON CONFLICT DO NOTHING"),
+        revisions=DriverInsert(_REVISIONS, [name for name in _REVISIONS.columns.keys() if name != "id"], dialect),
+    )
+
+
+def _seen_columns(columns: dict[str, Any], now: datetime) -> dict[str, datetime]:
+    seen = columns["fetched_at"] or now
+    return {"first_seen_at": seen, "last_seen_at": seen, "updated_at": now}
+
+
 def _article_row(columns: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The articles row of an article's first version."""
-    seen = columns["fetched_at"] or now
-    return {**columns, "current_revision": 1, "revision_count": 1, "first_seen_at": seen, "last_seen_at": seen,
-            "updated_at": now}
+    return {**columns, "current_revision": 1, "revision_count": 1, **_seen_columns(columns, now)}
 
 
 def _store_one(

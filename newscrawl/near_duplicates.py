@@ -1,14 +1,14 @@
 """Near-duplicate fingerprints: MinHash signatures of an article body's word 5-shingles, and the LSH
 band keys under which the storage files them.
 
-The signatures are datasketch's MinHash under its scheme "affine32" (datasketch 2's default): each
-shingle's SHA-1, its first four bytes read as a little-endian 32-bit number, mixed by MurmurHash3's
-32-bit finaliser, then permuted by 128 affine maps ``a*h + b`` modulo 2^32 (``a`` odd) drawn from
-``numpy.random.RandomState(1)``; the signature keeps each map's minimum. They are computed here
-with numpy, not by datasketch: importing datasketch loads scipy, 61 MB and about 0.7 s in every
-process that signs (each extraction worker, each import worker). A test checks that the values
-are datasketch's, so fingerprints stored by either stay comparable; datasketch still lays out the
-LSH bands (``banding_for``).
+A signature is a MinHash under the scheme "words32": every word of the lower-cased body is hashed
+to 32 bits (its code points mixed with their places, vectorised with numpy over the whole text),
+every run of five consecutive words is hashed from its five word hashes, and each shingle hash is
+permuted by 128 affine maps ``a*h + b`` modulo 2^32 (``a`` odd) drawn from
+``numpy.random.RandomState(1)``; the signature keeps each map's minimum. The first scheme,
+"affine32", was datasketch's MinHash (a SHA-1 per shingle): three times slower, and signing is done
+for every article a crawl or an import stores. datasketch still lays out the LSH bands
+(``banding_for``); it is not imported to sign (it loads scipy, 61 MB and ~0.7 s per process).
 
 Two articles are near-duplicates when their signatures share an LSH bucket and their estimated
 Jaccard similarity reaches the threshold. That one test (``similar``) decides everywhere, in the
@@ -33,8 +33,9 @@ import numpy as np
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
-# datasketch 2's default, named so that a later default cannot silently change stored signatures.
-SCHEME = "affine32"
+# How shingles are hashed and permuted (below). Stored in the database's settings: fingerprints made
+# under another scheme are not comparable ("affine32", the first: datasketch's, a SHA-1 per shingle).
+SCHEME = "words32"
 SEED = 1
 DEFAULT_THRESHOLD = 0.8
 # The bands' own threshold sits this far below the deciding one (see the module's docstring).
@@ -46,28 +47,84 @@ _WORD = re.compile(r"\w+")
 
 _MAX_A = 1 << 31  # a = 2 * draw + 1: odd, so the map is a bijection modulo 2^32
 _MAX_B = 1 << 32
-# MurmurHash3's 32-bit finaliser (fmix32): shifts and multipliers.
-_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_U32 = np.uint32
+# Odd multipliers (MurmurHash3's and the golden ratio's): a code point at a place in its word, a
+# word's length, and the five words of a shingle each get their own.
+_CHARACTER, _PLACE, _LENGTH = _U32(0x9E3779B1), _U32(0x7FEB352D), _U32(0x846CA68B)
+_WORD_PLACES = np.array([0xCC9E2D51, 0x1B873593, 0xE6546B65, 0x85EBCA6B, 0xC2B2AE35][:SHINGLE_WORDS], dtype=np.uint32)
+_BMP = 0x10000
 
 
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """The affine maps (a, b), drawn once in the order datasketch draws them for the same seed."""
+    """The affine maps (a, b), drawn once from numpy.random.RandomState(SEED)."""
     draws = np.random.RandomState(SEED)
     a = draws.randint(0, _MAX_A, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = draws.randint(0, _MAX_B, NUM_PERM, dtype=np.uint32)
     return a, b
 
 
-def _mixed_hashes(items: list[bytes]) -> np.ndarray:
-    """Each item's SHA-1 (first four bytes, little-endian) through fmix32, as uint32 (wrapping)."""
-    values = np.frombuffer(b"".join([hashlib.sha1(item).digest()[:4] for item in items]), dtype="<u4")
-    first, m1, second, m2, third = _FMIX
-    values = values ^ (values >> first)
-    values = values * m1
-    values = values ^ (values >> second)
-    values = values * m2
-    return values ^ (values >> third)
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, elementwise (uint32 arithmetic wraps)."""
+    values = values ^ (values >> _U32(16))
+    values = values * _U32(0x85EBCA6B)
+    values = values ^ (values >> _U32(13))
+    values = values * _U32(0xC2B2AE35)
+    return values ^ (values >> _U32(16))
+
+
+@cache
+def _word_characters() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether ``\\w`` matches it (taken from
+    the regular expression itself, so words are exactly _WORD's)."""
+    table = np.zeros(_BMP, dtype=bool)
+    for match in _WORD.finditer("".join(map(chr, range(_BMP)))):
+        table[match.start():match.end()] = True
+    return table
+
+
+def _in_words(points: np.ndarray) -> np.ndarray:
+    inside = _word_characters()[np.minimum(points, _BMP - 1)]
+    astral = np.flatnonzero(points >= _BMP)  # rare (emoji, historic scripts): asked one by one
+    for index in astral:
+        inside[index] = _WORD.match(chr(points[index])) is not None
+    return inside
+
+
+def word_hashes(text: str | None) -> np.ndarray:
+    """A 32-bit hash of each word of the lower-cased text (a run of ``\\w`` characters), in order.
+
+    Vectorised over the text's code points: each is mixed with its place in its word, a word's
+    are summed and mixed with its length.
+    """
+    lowered = (text or "").lower()
+    points = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    inside = _in_words(points)
+    edges = np.diff(np.concatenate(([0], inside.view(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    if not starts.size:
+        return np.empty(0, dtype=np.uint32)
+    lengths = np.flatnonzero(edges == -1) - starts
+    characters = np.flatnonzero(inside)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))  # each word's first in ``characters``
+    places = (np.arange(characters.size) - np.repeat(offsets, lengths)).astype(np.uint32)
+    mixed = _fmix32(points[characters] * _CHARACTER + places * _PLACE + _U32(1))
+    summed = np.add.reduceat(mixed, offsets, dtype=np.uint32)
+    return _fmix32(summed ^ lengths.astype(np.uint32) * _LENGTH)
+
+
+def shingle_hashes(text: str | None) -> np.ndarray:
+    """A 32-bit hash of each run of SHINGLE_WORDS consecutive words (of all the words, for a shorter
+    text), repeats included; empty for a text without words."""
+    words = word_hashes(text)
+    width = min(SHINGLE_WORDS, words.size)
+    if not width:
+        return words
+    count = words.size - width + 1
+    combined = np.zeros(count, dtype=np.uint32)
+    for place in range(width):
+        combined += words[place:place + count] * _WORD_PLACES[place]
+    return _fmix32(combined)
 
 
 @dataclass(frozen=True)
@@ -95,8 +152,9 @@ def banding_for(threshold: float) -> Banding:
 
 
 def shingles(text: str | None) -> list[bytes]:
-    """The distinct word 5-shingles of a text (lower-cased words), in no particular order; a text of
-    fewer words is one shingle."""
+    """The distinct word 5-shingles of a text (lower-cased words) as text, in no particular order; a
+    text of fewer words is one shingle. What shingle_hashes hashes: the exact Jaccard similarity of
+    two texts is that of their shingles (tests and benchmarks compare estimates with it)."""
     words = _WORD.findall((text or "").lower())
     if not words:
         return []
@@ -109,12 +167,13 @@ def shingles(text: str | None) -> list[bytes]:
 
 def signature(text: str | None) -> np.ndarray | None:
     """The MinHash signature (NUM_PERM uint32 values) of a text's shingles; None for a text without words."""
-    items = shingles(text)
-    if not items:
+    hashes = shingle_hashes(text)
+    if not hashes.size:
         return None
     a, b = _permutations()
     # One row per shingle, one column per map; uint32 arithmetic wraps, which is the modulo 2^32.
-    permuted = np.multiply.outer(_mixed_hashes(items), a)
+    # A repeated shingle changes no minimum, so repeats need not be removed.
+    permuted = np.multiply.outer(hashes, a)
     permuted += b
     return permuted.min(axis=0).astype("<u4")
 

@@ -189,7 +189,8 @@ class Database:
 
     @_outage_raises_unavailable
     def count_unfingerprinted(self) -> int:
-        """Articles without a near-duplicate fingerprint (stored before schema revision 0006)."""
+        """Articles without a near-duplicate fingerprint (stored before schema revision 0006, or fingerprinted
+        under the first scheme, which revision 0007 drops)."""
         return near_duplicates.count_unfiled(self.engine)
 
     @_outage_raises_unavailable

@@ -53,18 +53,67 @@ def test_fixture_pairs_have_the_similarity_the_pages_were_made_with():
         assert abs(estimate - exact) < 0.1, pair  # 128 permutations: a standard error of about 0.03
 
 
-def test_signatures_are_datasketchs_minhash_of_the_shingles():
-    from datasketch import MinHash
+WORDS = [f"kata{number}" for number in range(3000)] + [
+    "Ütara", "jalan-jalan", "Rp 5.000", "2022", "“kutip”", "naïve–café", "İstanbul", "😀x", "a_b", "\u0663\u0664"]
 
+
+def test_words_are_the_regular_expressions_words_of_the_lower_cased_text():
     rng = random.Random(15)
-    words = [f"kata{number}" for number in range(3000)] + ["Ütara", "jalan-jalan", "Rp 5.000", "2022"]
     texts = [article["body"] for article in ARTICLES.values()]
-    texts += [" ".join(rng.choices(words, k=rng.randint(1, 600))) for _ in range(40)]
+    texts += [" ".join(rng.choices(WORDS, k=rng.randint(1, 600))) for _ in range(40)]
     for text in texts:
-        expected = MinHash(num_perm=fingerprints.NUM_PERM, seed=fingerprints.SEED, scheme=fingerprints.SCHEME)
-        expected.update_batch(fingerprints.shingles(text))
-        signature = fingerprints.signature(text)
-        assert signature.dtype == np.dtype("<u4") and signature.tolist() == expected.hashvalues.tolist()
+        words = fingerprints._WORD.findall(text.lower())
+        # Each word hashed on its own gives the value it has inside the text: the same words, in order.
+        assert fingerprints.word_hashes(text).tolist() == [fingerprints.word_hashes(word).item() for word in words]
+        # And distinct shingles hash apart: as many distinct hashes as shingles.
+        assert len(set(fingerprints.shingle_hashes(text).tolist())) == len(fingerprints.shingles(text))
+
+
+def test_signatures_estimate_the_jaccard_similarity_of_the_shingles():
+    rng = random.Random(16)
+    for kept in (0, 50, 120, 200, 280, 350, 400, 420):
+        first = rng.choices(WORDS, k=420)
+        second = first[:kept] + rng.choices(WORDS, k=420 - kept)
+        a, b = set(fingerprints.shingles(" ".join(first))), set(fingerprints.shingles(" ".join(second)))
+        exact = len(a & b) / len(a | b)
+        estimate = fingerprints.similarity(fingerprints.signature(" ".join(first)),
+                                           fingerprints.signature(" ".join(second)))
+        assert abs(estimate - exact) < 0.15, kept  # 128 permutations: a standard error of at most 0.045
+    signature = fingerprints.signature(ARTICLES[7006603]["body"])
+    assert signature.dtype == np.dtype("<u4") and signature.shape == (fingerprints.NUM_PERM,)
+    assert fingerprints.signature("") is None and fingerprints.signature(" -- ") is None
+    # A text shorter than a shingle is one shingle of all its words.
+    assert fingerprints.shingle_hashes("satu dua").size == 1
+
+
+def test_the_first_schemes_fingerprints_are_dropped_by_the_upgrade_and_made_again(sqlite_url):
+    from alembic import command
+
+    from newscrawl.storage import migrate, open_database
+
+    with open_database(sqlite_url) as database:
+        assert database.store_articles([ARTICLES[7006603], ARTICLES[7006672]]) == ["new", "new"]
+        expected = groups(database)
+        assert expected == {("detik", 7006603): ("detik", 7006603), ("detik", 7006672): ("detik", 7006603)}
+        config = migrate.alembic_config()
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+            assert connection.scalar(sa.text("SELECT scheme FROM near_duplicate_settings")) == "affine32"
+            assert connection.scalar(sa.text("SELECT count(*) FROM near_duplicates")) == 0
+            # A fingerprint and a bucket as the first scheme made them.
+            connection.execute(sa.text(
+                "INSERT INTO near_duplicates VALUES ('detik', 7006603, NULL, NULL, :signature, 'detik', 7006603)"),
+                {"signature": bytes(4 * fingerprints.NUM_PERM)})
+            connection.execute(sa.text("INSERT INTO near_duplicate_buckets VALUES (17, 'detik', 7006603)"))
+    with open_database(sqlite_url) as database:  # migrates to the head
+        assert database.schema_revision() == migrate.head_revision()
+        with database.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT scheme FROM near_duplicate_settings")) == "words32"
+            assert connection.scalar(sa.text("SELECT count(*) FROM near_duplicate_buckets")) == 0
+        assert database.count_unfingerprinted() == 2
+        assert database.fingerprint_unfingerprinted() == 2
+        assert groups(database) == expected
 
 
 def test_the_syndicated_copy_keeps_its_own_headline_and_drops_the_footer():
@@ -98,7 +147,11 @@ def test_a_lightly_edited_revision_stays_in_its_group_with_a_new_fingerprint(dat
     copy = ARTICLES[7006672]
     with database.engine.connect() as connection:
         before = connection.scalar(sa.select(NearDuplicate.signature).where(NearDuplicate.article_id == 7006672))
-    edited_body = copy["body"].replace("dua kilometer", "tiga kilometer").replace("(47)", "(48)")
+    # One number changed: 5 of the copy's shingles, which leaves it at Jaccard 0.82 of the original (the
+    # two such edits take it to 0.76, below the threshold, and out of the group).
+    edited_body = copy["body"].replace("(47)", "(48)")
+    shingles = [set(fingerprints.shingles(body)) for body in (ARTICLES[7006603]["body"], edited_body)]
+    assert len(shingles[0] & shingles[1]) / len(shingles[0] | shingles[1]) == pytest.approx(0.8222, abs=1e-4)
     revision = {**copy, "body": edited_body, "content_hash": copy["content_hash"][::-1],
                 "fetched_at": "2026-11-29T03:00:00+00:00"}
 

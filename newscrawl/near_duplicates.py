@@ -6,8 +6,8 @@ to 32 bits (its code points mixed with their places, vectorised with numpy over 
 every run of five consecutive words is hashed from its five word hashes, and each shingle hash is
 permuted by 128 affine maps ``a*h + b`` modulo 2^32 (``a`` odd) drawn from
 ``numpy.random.RandomState(1)``; the signature keeps each map's minimum. The first scheme,
-"affine32", was datasketch's MinHash (a SHA-1 per shingle): three times slower, and signing is done
-for every article a crawl or an import stores. datasketch still lays out the LSH bands
+"affine32", was datasketch's MinHash (a SHA-1 per shingle): several times slower, and signing is
+done for every article a crawl or an import stores. datasketch still lays out the LSH bands
 (``banding_for``); it is not imported to sign (it loads scipy, 61 MB and ~0.7 s per process).
 
 Two articles are near-duplicates when their signatures share an LSH bucket and their estimated
@@ -73,33 +73,45 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> _U32(16))
 
 
+def lower_character(character: str) -> str:
+    """A character lower-cased on its own, by Unicode's simple mapping: "İ" becomes "i", and a final
+    "Σ" becomes "σ" like any other (str.lower() of a whole text makes them "i̇" and "ς")."""
+    return character.lower()[:1] or character
+
+
 @cache
-def _word_characters() -> np.ndarray:
-    """For each code point of the Basic Multilingual Plane, whether ``\\w`` matches it (taken from
-    the regular expression itself, so words are exactly _WORD's)."""
-    table = np.zeros(_BMP, dtype=bool)
-    for match in _WORD.finditer("".join(map(chr, range(_BMP)))):
-        table[match.start():match.end()] = True
-    return table
+def _character_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For each code point of the Basic Multilingual Plane: its lower case (lower_character) and
+    whether ``\\w`` matches that (asked of the regular expression itself, so words are exactly _WORD's)."""
+    lowered = [lower_character(chr(point)) for point in range(_BMP)]
+    lower = np.array(list(map(ord, lowered)), dtype=np.uint32)
+    word = np.zeros(_BMP, dtype=bool)
+    for match in _WORD.finditer("".join(lowered)):
+        word[match.start():match.end()] = True
+    return lower, word
 
 
-def _in_words(points: np.ndarray) -> np.ndarray:
-    inside = _word_characters()[np.minimum(points, _BMP - 1)]
-    astral = np.flatnonzero(points >= _BMP)  # rare (emoji, historic scripts): asked one by one
-    for index in astral:
-        inside[index] = _WORD.match(chr(points[index])) is not None
-    return inside
+def _lower_words(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The text's code points lower-cased, and which are in words. A table lookup per code point:
+    str.lower() of a text that is not all ASCII took longer than the rest of the signature."""
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    lower, word = _character_tables()
+    bmp = np.minimum(points, _BMP - 1)
+    lowered, inside = lower[bmp], word[bmp]
+    for index in np.flatnonzero(points >= _BMP):  # rare (emoji, historic scripts): asked one by one
+        character = lower_character(chr(points[index]))
+        lowered[index], inside[index] = ord(character), _WORD.match(character) is not None
+    return lowered, inside
 
 
 def word_hashes(text: str | None) -> np.ndarray:
-    """A 32-bit hash of each word of the lower-cased text (a run of ``\\w`` characters), in order.
+    """A 32-bit hash of each word of the text lower-cased character by character (lower_character):
+    each run of ``\\w`` characters, in order.
 
     Vectorised over the text's code points: each is mixed with its place in its word, a word's
     are summed and mixed with its length.
     """
-    lowered = (text or "").lower()
-    points = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    inside = _in_words(points)
+    points, inside = _lower_words(text or "")
     edges = np.diff(np.concatenate(([0], inside.view(np.int8), [0])))
     starts = np.flatnonzero(edges == 1)
     if not starts.size:
@@ -152,10 +164,11 @@ def banding_for(threshold: float) -> Banding:
 
 
 def shingles(text: str | None) -> list[bytes]:
-    """The distinct word 5-shingles of a text (lower-cased words) as text, in no particular order; a
-    text of fewer words is one shingle. What shingle_hashes hashes: the exact Jaccard similarity of
-    two texts is that of their shingles (tests and benchmarks compare estimates with it)."""
-    words = _WORD.findall((text or "").lower())
+    """The distinct word 5-shingles of a text (its words lower-cased by lower_character) as text, in
+    no particular order; a text of fewer words is one shingle. What shingle_hashes hashes, slowly:
+    the exact Jaccard similarity of two texts is that of their shingles (tests and benchmarks compare
+    estimates with it)."""
+    words = _WORD.findall("".join(map(lower_character, text or "")))
     if not words:
         return []
     if len(words) < SHINGLE_WORDS:

@@ -186,12 +186,11 @@ def _create_new_articles(
     article_rows, revision_rows = [], []
     for index in new:
         fields = inserts.articles.encode(columns[index])  # the same in both rows: encoded once
-        warc_file, warc_offset = captures.get(article_key(columns[index]), (None, None))
+        capture = captures.get(article_key(columns[index]))
         article_rows.append(inserts.articles.row({**fields, **inserts.articles.encode(
-            {**_seen_columns(columns[index], now), "current_revision": 1, "revision_count": 1})}))
+            _first_version_columns(columns[index], now))}))
         revision_rows.append(inserts.revisions.row({**fields, **inserts.revisions.encode(
-            {"revision": 1, "reason": reason, "run_id": run_id, "created_at": now,
-             "warc_file": warc_file, "warc_offset": warc_offset})}))
+            _revision_columns(1, reason, run_id, now, capture))}))
     savepoint = connection.begin_nested()
     if inserts.articles.execute(connection, article_rows) < len(new):
         savepoint.rollback()
@@ -216,14 +215,16 @@ def _new_article_inserts(dialect: Dialect) -> _NewArticleInserts:
     )
 
 
-def _seen_columns(columns: dict[str, Any], now: datetime) -> dict[str, datetime]:
+def _first_version_columns(columns: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The articles columns beside the record's of an article's first version."""
     seen = columns["fetched_at"] or now
-    return {"first_seen_at": seen, "last_seen_at": seen, "updated_at": now}
+    return {"current_revision": 1, "revision_count": 1, "first_seen_at": seen, "last_seen_at": seen,
+            "updated_at": now}
 
 
 def _article_row(columns: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The articles row of an article's first version."""
-    return {**columns, "current_revision": 1, "revision_count": 1, **_seen_columns(columns, now)}
+    return {**columns, **_first_version_columns(columns, now)}
 
 
 def _store_one(
@@ -329,6 +330,13 @@ def _revision_row(
     now: datetime,
     capture: CaptureLocation | None,
 ) -> dict[str, Any]:
+    return {**columns, **_revision_columns(revision, reason, run_id, now, capture)}
+
+
+def _revision_columns(
+    revision: int, reason: str, run_id: int | None, now: datetime, capture: CaptureLocation | None
+) -> dict[str, Any]:
+    """The article_revisions columns beside the record's."""
     warc_file, warc_offset = capture if capture is not None else (None, None)
-    return {**columns, "revision": revision, "reason": reason, "run_id": run_id, "created_at": now,
+    return {"revision": revision, "reason": reason, "run_id": run_id, "created_at": now,
             "warc_file": warc_file, "warc_offset": warc_offset}

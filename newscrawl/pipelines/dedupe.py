@@ -44,7 +44,7 @@ class DedupePipeline:
                           ).get(article_id)
             except DatabaseUnavailable:
                 return item  # the crawl is closing on the outage: the store (or the advised import) decides
-            if stored is not None and stored == fields_hash(adapter.asdict()):
+            if stored is not None and stored == fields_hash(dict(adapter)):
                 self.stats.inc_value("newscrawl/articles/unchanged")
                 raise DropItem(f"unchanged since last stored: {adapter.get('url')}", log_level="DEBUG")
         return item

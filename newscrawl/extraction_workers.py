@@ -29,7 +29,7 @@ from scrapy.exceptions import NotConfigured
 
 from . import near_duplicates
 from .extraction import Extraction, extract, extract_response
-from .process_pool import worker_pool
+from .process_pool import preload_workers, worker_pool
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class ExtractionWorkers:
         if processes == 0:
             raise NotConfigured("NEWSCRAWL_EXTRACTION_PROCESSES is 0: the spider extracts in its own thread")
         workers = cls(crawler, processes)
+        preload_workers([__name__])  # the workers' imports happen while the crawl starts, not at its first article
         crawler.signals.connect(workers.spider_closed, signal=signals.spider_closed)
         return workers
 

@@ -13,7 +13,7 @@ import pytest
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import near_duplicates
-from newscrawl.cli import main
+from newscrawl.cli import main, workers_module
 from newscrawl.cli.parallel import ordered_map
 from tests.archive.support import page_bytes, response_record
 from tests.support import wait_for
@@ -39,6 +39,35 @@ def test_an_error_in_a_worker_is_raised_in_the_caller():
     results = ordered_map(_square, range(20), jobs=2, chunk=2)
     with pytest.raises(ValueError, match="thirteen"):
         list(results)
+
+
+@pytest.mark.parametrize(("arguments", "module"), [
+    (["import", "--jobs", "2", "a.warc.gz"], "newscrawl.cli.imports"),
+    (["import", "-j3", "a.warc.gz"], "newscrawl.cli.imports"),
+    (["reextract", "--jobs=2", "--dry-run"], "newscrawl.cli.reextract"),
+    (["import", "--jobs", "1", "a.warc.gz"], None),
+    (["reextract", "-j", "1"], None),
+    (["export", "--jobs", "2"], None),
+    ([], None),
+])
+def test_the_commands_that_start_workers_are_told_before_parsing(arguments, module):
+    assert workers_module(arguments) == module
+
+
+def test_preloaded_workers_start_with_the_module_imported():
+    # In a process of its own: the forkserver is started once per process, with the preload of that moment.
+    code = (
+        "from newscrawl.process_pool import preload_workers, worker_pool\n"
+        "import sys\n"
+        "if sys.argv[1] == 'preload':\n"
+        "    preload_workers(['newscrawl.cli.imports'])\n"
+        "pool = worker_pool(1, ())\n"
+        "print(pool.submit(eval, \"'newscrawl.cli.imports' in __import__('sys').modules\").result())\n"
+        "pool.shutdown()\n"
+    )
+    outputs = [subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, timeout=60,
+                              check=True).stdout.strip() for mode in ("preload", "no")]
+    assert outputs == ["True", "False"]
 
 
 def _warc(path, count: int, first_id: int = 8000001) -> list[int]:

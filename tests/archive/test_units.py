@@ -4,6 +4,7 @@ what is captured, storage."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
 
 import os
@@ -183,6 +184,37 @@ def _fetch(middleware, url: str, kind: str | None):
     middleware.process_request(request)
     asyncio.run(middleware.process_response(request, HtmlResponse(url, body=b"<html></html>", request=request)))
     return request.meta.get(CAPTURE)
+
+
+def test_after_a_failed_write_nothing_more_is_archived_not_even_what_was_handed_over_before(tmp_path):
+    # The disk fills on the first of two responses in flight; the file, cut back, would take the second.
+    middleware = _middleware(tmp_path, NEWSCRAWL_WARC_INDEX_PAGES=False)
+    write = middleware.files.write_exchange
+    calls = []
+
+    def full_once(exchange):
+        calls.append(exchange.url)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(exchange)
+
+    middleware.files.write_exchange = full_once
+    urls = ["https://inet.detik.com/cyberlife/d-1/a", "https://inet.detik.com/cyberlife/d-2/b"]
+    requests = [scrapy.Request(url, meta={"page_kind": "article"}) for url in urls]
+
+    async def both():
+        await asyncio.gather(*(middleware.process_response(request, HtmlResponse(request.url, body=b"<html></html>",
+                                                                                 request=request))
+                               for request in requests))
+
+    asyncio.run(both())
+    middleware.spider_closed(None)
+    stats = middleware.crawler.stats
+    assert calls == urls[:1]
+    assert [request.meta.get(CAPTURE) for request in requests] == [None, None]
+    assert (stats.get_value("newscrawl/warc/responses"), stats.get_value("newscrawl/warc/not_archived")) == (None, 2)
+    assert [response for path in tmp_path.glob("warc/*.warc.gz")
+            for response in iter_responses(path, max_bytes=DOWNLOAD_MAXSIZE)] == []
 
 
 def test_everything_fetched_is_archived_by_default_index_pages_can_be_left_out(tmp_path):

@@ -114,7 +114,6 @@ class WarcCaptureMiddleware:
         self.exports_dir = Path(settings.get("NEWSCRAWL_EXPORTS_DIR"))
         self.files: WarcFiles | None = None
         self.failed = False
-        self.write_error: OSError | None = None  # the first failed write, seen on the writer thread
         # One thread writes (and gzips) the records, in the order they were handed over, while the
         # reactor thread goes on: zlib releases the GIL, so the compression runs on another core.
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
@@ -158,18 +157,6 @@ class WarcCaptureMiddleware:
         if self.files is not None:
             self.files.close()
 
-    def _write(self, exchange: Exchange):
-        """On the writer thread. After a failed write nothing more is written, not even an exchange
-        handed over before the failure was known: the file, cut back to its last whole record, may
-        have room for a small one, which would make "no further responses are archived" untrue."""
-        if self.write_error is not None:
-            raise OSError(self.write_error.errno, self.write_error.strerror)
-        try:
-            return self.files.write_exchange(exchange)
-        except OSError as error:
-            self.write_error = error
-            raise
-
     def wanted(self, request: scrapy.Request) -> bool:
         kind = request.meta.get(PAGE_KIND)
         if kind == "article":
@@ -192,7 +179,7 @@ class WarcCaptureMiddleware:
             return response
         exchange = exchange_of(request, response)
         try:
-            capture = await asyncio.get_running_loop().run_in_executor(self.writer, self._write, exchange)
+            capture = await asyncio.get_running_loop().run_in_executor(self.writer, self.files.write_exchange, exchange)
         except OSError as error:
             if self.failed:  # handed over before the first failure was known: said already
                 stats.inc_value("newscrawl/warc/not_archived")

@@ -136,6 +136,7 @@ class WarcFiles:
         self.serial = -1
         self.files_written: list[Path] = []
         self.records = 0
+        self.failure: OSError | None = None  # the first failed write: nothing is written after it
 
     def _open_next(self) -> None:
         self.close()
@@ -157,7 +158,20 @@ class WarcFiles:
             raise
 
     def write_exchange(self, exchange: Exchange) -> Capture:
-        """Write the request and response records; return where the response record starts."""
+        """Write the request and response records; return where the response record starts.
+
+        After a failed write (a full disk) nothing more is written, and every later call raises the
+        same error: the file, cut back to its last whole record, may have room for a small exchange,
+        and archiving one after the failure would make "nothing after it was archived" untrue."""
+        if self.failure is not None:
+            raise OSError(self.failure.errno, self.failure.strerror)
+        try:
+            return self._write_next(exchange)
+        except OSError as error:
+            self.failure = error
+            raise
+
+    def _write_next(self, exchange: Exchange) -> Capture:
         if self.file is None or self.file.tell() >= self.max_bytes:
             self._open_next()
         assert self.file is not None and self.path is not None
@@ -175,7 +189,7 @@ class WarcFiles:
             os.ftruncate(self.file.fileno(), offset)
             self.file.seek(offset)
         except OSError:
-            pass  # the file may end in part of a record then; nothing more is written to it
+            pass  # the file may end in part of a record then; write_exchange writes nothing more to it
 
     def _write_exchange(self, exchange: Exchange) -> Capture:
         assert self.file is not None and self.path is not None

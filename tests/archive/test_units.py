@@ -189,16 +189,17 @@ def _fetch(middleware, url: str, kind: str | None):
 def test_after_a_failed_write_nothing_more_is_archived_not_even_what_was_handed_over_before(tmp_path):
     # The disk fills on the first of two responses in flight; the file, cut back, would take the second.
     middleware = _middleware(tmp_path, NEWSCRAWL_WARC_INDEX_PAGES=False)
-    write = middleware.files.write_exchange
-    calls = []
+    write_record = middleware.files.writer.write_record
+    calls = []  # the exchanges' records written or tried (the file's warcinfo record is written)
 
-    def full_once(exchange):
-        calls.append(exchange.url)
-        if len(calls) == 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return write(exchange)
+    def full_once(record):
+        if record.rec_type != "warcinfo":
+            calls.append(record.rec_headers.get_header("WARC-Target-URI"))
+            if len(calls) == 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return write_record(record)
 
-    middleware.files.write_exchange = full_once
+    middleware.files.writer.write_record = full_once
     urls = ["https://inet.detik.com/cyberlife/d-1/a", "https://inet.detik.com/cyberlife/d-2/b"]
     requests = [scrapy.Request(url, meta={"page_kind": "article"}) for url in urls]
 

@@ -18,6 +18,11 @@ from collections.abc import Sequence
 WORKER_COMMANDS = {"import": "newscrawl.cli.imports", "reextract": "newscrawl.cli.reextract"}
 
 
+def default_jobs() -> int:
+    """--jobs when not given: the machine's cores."""
+    return os.cpu_count() or 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     module = workers_module(arguments)
@@ -43,5 +48,5 @@ def workers_module(arguments: Sequence[str]) -> str | None:
             jobs = argument[len("--jobs="):]
         elif argument.startswith("-j") and argument[2:].isdigit():
             jobs = argument[2:]
-    processes = int(jobs) if jobs is not None and jobs.isdigit() else os.cpu_count() or 1
+    processes = int(jobs) if jobs is not None and jobs.isdigit() else default_jobs()
     return WORKER_COMMANDS[arguments[0]] if processes > 1 else None

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.cli import db, diff, export, load, stats
+from newscrawl.cli import db, default_jobs, diff, export, load, stats
 from newscrawl.sites import SITES
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     jobs = argparse.ArgumentParser(add_help=False)
     jobs.add_argument(
-        "--jobs", "-j", type=parse_jobs, metavar="N", default=os.cpu_count() or 1,
+        "--jobs", "-j", type=parse_jobs, metavar="N", default=default_jobs(),
         help="processes that decode and extract pages (default: the machine's cores, here %(default)s); "
         "one process stores the results, in input order",
     )

@@ -1,7 +1,7 @@
 """The ``newscrawl`` command's parser and its dispatch to the commands (newscrawl.cli.main runs it).
 
-export, load, stats and db need no Scrapy; reextract and import run the extraction (which uses
-Scrapy's items), so their modules are imported only when they run."""
+Each command's module is imported only when it runs: reextract and import bring the extraction
+(and Scrapy, for its items), export and load Parquet's pyarrow, which the others need not wait for."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.cli import db, default_jobs, diff, export, load, stats
+from newscrawl.cli import default_jobs
 from newscrawl.sites import SITES
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import FORMATS
@@ -85,9 +85,9 @@ def parse_channel(text: str) -> str:
     return text
 
 
-def _lazy(module: str):
+def _lazy(module: str, function: str = "run"):
     def handler(args: argparse.Namespace) -> int:
-        return importlib.import_module(f"newscrawl.cli.{module}").run(args)
+        return getattr(importlib.import_module(f"newscrawl.cli.{module}"), function)(args)
 
     return handler
 
@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="PATH",
         help="default: exports/<channel, else articles>-<UTC time>.<format>"
     )
-    exporting.set_defaults(handler=export.run)
+    exporting.set_defaults(handler=_lazy("export"))
 
     loading = commands.add_parser(
         "load",
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     loading.add_argument("file", type=Path, metavar="FILE")
     loading.add_argument("--format", choices=sorted(FORMATS), help="default: from the file name ending, else jsonl")
-    loading.set_defaults(handler=load.run)
+    loading.set_defaults(handler=_lazy("load"))
 
     reporting = commands.add_parser(
         "stats", parents=[database, channel],
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reporting.add_argument("--runs", nargs="?", type=int, const=10, default=0, metavar="N",
                            help="instead: the last N runs (default 10) with their checks and figures")
-    reporting.set_defaults(handler=stats.run)
+    reporting.set_defaults(handler=_lazy("stats"))
 
     exports = argparse.ArgumentParser(add_help=False)
     exports.add_argument(
@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the newer revision (default: the newest)")
     diffing.add_argument("--publisher", metavar="NAME", help="when the id is stored for several publishers")
     diffing.add_argument("--json", action="store_true", help="one JSON object instead of text")
-    diffing.set_defaults(handler=diff.run_diff)
+    diffing.set_defaults(handler=_lazy("diff", "run_diff"))
 
     changing = commands.add_parser(
         "changes",
@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="first day (UTC) the edit was stored, YYYY-MM-DD")
     changing.add_argument("--until", type=parse_date, metavar="DATE", help="last day (UTC), YYYY-MM-DD")
     changing.add_argument("--json", action="store_true", help="one JSON object a line instead of text")
-    changing.set_defaults(handler=diff.run_changes)
+    changing.set_defaults(handler=_lazy("diff", "run_changes"))
 
     waczing = commands.add_parser(
         "wacz",
@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     database_commands = commands.add_parser("db", help="database maintenance")
     db_commands = database_commands.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     upgrading = db_commands.add_parser("upgrade", parents=[database], help="apply the schema migrations")
-    upgrading.set_defaults(handler=db.run_upgrade)
+    upgrading.set_defaults(handler=_lazy("db", "run_upgrade"))
     stamping = db_commands.add_parser(
         "stamp", parents=[database], help="record the schema revision of tables whose alembic_version table is lost",
         description="Record REVISION in the alembic_version table without running any migration. Only for a "
@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stamping.add_argument("revision", choices=migrate.revisions(), metavar="REVISION",
                           help=f"one of {', '.join(migrate.revisions())}")
-    stamping.set_defaults(handler=db.run_stamp)
+    stamping.set_defaults(handler=_lazy("db", "run_stamp"))
     return parser
 
 

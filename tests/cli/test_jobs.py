@@ -3,6 +3,7 @@ in input order, and Ctrl-C stops them cleanly (issue 14, item 1)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -136,11 +137,12 @@ def _stored(database) -> int:
         return 0
 
 
-def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
     ids = _warc(tmp_path / "in.warc.gz", 600)
     database = tmp_path / "db.sqlite3"
     arguments = [*CLI, "import", str(tmp_path / "in.warc.gz"), "--database-url", f"sqlite:///{database}",
-                 "--jobs", "2"]
+                 "--jobs", jobs]
     child = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
     try:
@@ -157,6 +159,9 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path):
     assert 100 <= stored < len(ids)
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT kind, outcome FROM crawl_runs").fetchall() == [("import", "failed")]
+        # The batch being stored when Ctrl-C came was let finish, and counted: the run says what is stored.
+        counts = json.loads(connection.execute("SELECT counts FROM crawl_runs").fetchone()[0])
+        assert (counts["new"], counts["changed"], counts["unchanged"]) == (stored, 0, 0)
         # Whole batches only: every stored article has its revision and capture.
         assert connection.execute("SELECT count(*) FROM article_revisions WHERE warc_offset IS NOT NULL").fetchone()[0] == stored
 

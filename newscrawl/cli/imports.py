@@ -123,7 +123,7 @@ class _Batch:
     A batch is signed (its articles that came without a signature) and stored on a thread of its
     own while the next one is extracted: numpy, SQLite and the database drivers let go of the GIL
     while they compute, execute and commit, so that time overlaps the extraction instead of adding
-    to it (one process imported 0.75 of its floor's rate storing on its own thread, 0.85 this way).
+    to it (one process imported at 0.75 of its floor storing on the caller's thread, 0.86 this way).
     One batch at most is being stored, and batches are stored in input order; its results are
     counted on the caller's thread when the next batch is handed over (``wait``), where a
     DatabaseUnavailable of the store is raised too.

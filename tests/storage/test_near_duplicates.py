@@ -332,3 +332,21 @@ def test_fingerprints_made_otherwise_are_refused(database):
     with pytest.raises(Exception, match="made with 256 permutations.*newscrawl dedupe --threshold 0.8"):
         database.store_articles([ARTICLES[7006603]])
     assert database.count_articles() == 0  # the transaction stored nothing
+
+
+def test_on_sqlite_every_batch_asks_for_its_candidates_in_one_and_the_same_statement(sqlite_url):
+    # pysqlite keeps each connection's last 128 statements prepared: a statement per batch (its bucket
+    # keys written in) made a long import grow by tens of MB.
+    from newscrawl.storage import open_database
+
+    statements = []
+    with open_database(sqlite_url) as database:
+        sa.event.listen(database.engine, "before_cursor_execute",
+                        lambda conn, cursor, statement, *rest: statements.append(statement))
+        database.store_articles([ARTICLES[i] for i in (7006603, 6453785)])
+        database.store_articles([ARTICLES[i] for i in (7006690, 7006672)])
+        database.store_articles([ARTICLES[6453912]])
+        assert groups(database) == EXPECTED_GROUPS
+    candidates = [statement for statement in statements if "JOIN near_duplicates" in statement]
+    assert len(candidates) == 3
+    assert len(set(candidates)) == 1

@@ -168,6 +168,8 @@ class _Batch:
 
     def _sign_and_store(self, records: list[dict[str, Any]], captures: dict[tuple[str, int], tuple[str, int]],
                         signatures: dict[tuple[str, int], Signed]) -> list[Status | Refusal]:
+        # The store would sign what comes unsigned too, but inside its write transaction (holding
+        # SQLite's lock from other writers): signed here, before it begins.
         for record in records:
             key = (record["publisher"], record["article_id"])
             if key not in signatures:

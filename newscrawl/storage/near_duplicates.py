@@ -287,7 +287,7 @@ _CANDIDATES_FROM = (
     f"SELECT b.bucket, n.publisher, n.article_id, n.signature, n.group_publisher, n.group_article_id "
     f"FROM {_BUCKETS.name} AS b JOIN {_NEAR.name} AS n ON n.publisher = b.publisher AND n.article_id = b.article_id "
 )
-# no ORDER BY or DISTINCT: the database may stop at the limit
+# Neither statement has ORDER BY or DISTINCT: the database may stop at the limit.
 _CANDIDATES = _CANDIDATES_FROM + "WHERE b.bucket IN ({keys}) LIMIT {limit}"
 # SQLite: one statement whatever the keys, given as one JSON array. pysqlite keeps the last 128
 # statements of each connection prepared, and one with a batch's keys written in holds ~0.3 MB:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +26,7 @@ from newscrawl.cli.errors import CliError
 from newscrawl.cli.parallel import ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
+from newscrawl.cli.shared_bodies import ParkedPage, ring_for
 from newscrawl.cli.sources import Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
@@ -59,11 +61,18 @@ def run(args: argparse.Namespace) -> int:
     with open_from_args(args) as database:
         run_id = database.start_run("import", {"paths": [str(path) for path in paths]})
         batch = _Batch(database, run_id, tally)
-        pages = progress(read_inputs(paths, exports_dir), lambda: None, "page")
+        pages: Iterable[Page | Passed | ParkedPage] = progress(read_inputs(paths, exports_dir), lambda: None, "page")
+        ring = ring_for(args.jobs) if args.jobs > 1 else None
+        if ring is not None:
+            pages = ring.park_all(pages)
+        results = None
         try:
             # Workers sign what they extract; in one process the store's thread signs (_Batch).
             extract = extract_page if args.jobs > 1 else partial(extract_page, sign=False)
-            for result in ordered_map(extract, pages, args.jobs):
+            results = ordered_map(extract, pages, args.jobs)
+            for result in results:
+                if ring is not None:
+                    ring.release_oldest()
                 if isinstance(result, Passed):
                     tally.passed(result.where, result.reason, result.message, result.skipped)
                 else:
@@ -80,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
             batch.close()
             _record_failed_run(database, run_id, tally)
             raise
+        finally:
+            if results is not None:
+                results.close()  # the workers are stopped and waited for ...
+            if ring is not None:
+                ring.close()  # ... before the memory they read from goes
         batch.close()
         database.finish_run(run_id, tally.counts(), "finished")
     print(_summary(tally))
@@ -101,11 +115,13 @@ class Extracted:
     signed: Signed | None = None  # the body's near-duplicate signature, made beside the extraction
 
 
-def extract_page(found: Page | Passed, sign: bool = True) -> Extracted | Passed:
+def extract_page(found: Page | Passed | ParkedPage, sign: bool = True) -> Extracted | Passed:
     """The article of one input page, or why there is none (run in a worker process with --jobs),
     with its body's near-duplicate signature if ``sign``."""
     if isinstance(found, Passed):
         return found
+    if isinstance(found, ParkedPage):
+        found = found.unpark()
     try:
         if found.response is not None:
             record = article_from_response(found.response)

@@ -14,7 +14,7 @@ import pytest
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import near_duplicates
-from newscrawl.cli import main, workers_module
+from newscrawl.cli import main, shared_bodies, workers_module
 from newscrawl.cli.parallel import ordered_map
 from tests.archive.support import page_bytes, response_record
 from tests.support import wait_for
@@ -107,6 +107,10 @@ def _fingerprints(database) -> list[tuple]:
 
 def test_import_and_reextract_on_two_workers_store_what_one_process_stores(tmp_path, capsys, monkeypatch):
     ids = _warc(tmp_path / "in.warc.gz", 40)
+    rings = []  # (bodies parked in shared memory, bodies sent down the pipe) of each ring closed
+    close = shared_bodies.BodyRing.close
+    monkeypatch.setattr(shared_bodies.BodyRing, "close", lambda ring: (rings.append((ring.parked, ring.inline)),
+                                                                        close(ring)))
     outputs = {}
     for jobs in (1, 2):
         if jobs == 2:  # the workers sign the bodies: the storing process computes no signature
@@ -127,6 +131,7 @@ def test_import_and_reextract_on_two_workers_store_what_one_process_stores(tmp_p
     assert [row[0] for row in articles] == ids
     assert order == ids  # stored in the order of the input
     assert len(fingerprints) == 40 and all(len(row[1]) == 512 for row in fingerprints)
+    assert rings == [(40, 0)]  # with --jobs 2 every article's body reached its worker through shared memory
 
 
 def _stored(database) -> int:
@@ -140,6 +145,7 @@ def _stored(database) -> int:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
     ids = _warc(tmp_path / "in.warc.gz", 600)
+    shared_memory_before = _shared_memory()
     database = tmp_path / "db.sqlite3"
     arguments = [*CLI, "import", str(tmp_path / "in.warc.gz"), "--database-url", f"sqlite:///{database}",
                  "--jobs", jobs]
@@ -155,6 +161,7 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
     assert child.returncode == 130, err
     assert err.strip().splitlines()[-1] == "newscrawl: error: interrupted"
     wait_for(lambda: _group_gone(child.pid), timeout=30)  # no worker (nor forkserver) of the group is left
+    assert _shared_memory() == shared_memory_before  # the ring of page bodies is given back
     stored = _stored(database)
     assert 100 <= stored < len(ids)
     with sqlite3.connect(database) as connection:
@@ -170,6 +177,10 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
     assert rerun.stdout.splitlines()[0] == (
         f"imported {len(ids)} articles: {len(ids) - stored} new, 0 changed, {stored} unchanged")
     assert _stored(database) == len(ids)
+
+
+def _shared_memory() -> set[str]:
+    return {name for name in os.listdir("/dev/shm") if name.startswith("psm_")}
 
 
 def _group_gone(group: int) -> bool:

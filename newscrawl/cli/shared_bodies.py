@@ -48,11 +48,14 @@ class ParkedPage:
 
     def unpark(self) -> Page:
         """The page with its body again, copied out of the ring (in the worker)."""
-        data = _attached(self.body.ring).buf[self.body.offset:self.body.offset + self.body.length].tobytes()
-        page = self.page
-        if page.response is not None:
-            return dataclasses.replace(page, response=dataclasses.replace(page.response, body=data))
-        return dataclasses.replace(page, html=data)
+        return _with_body(self.page, _attached(self.body.ring).buf[self.body.offset:self.body.offset + self.body.length].tobytes())
+
+
+def _with_body(page: Page, body: bytes) -> Page:
+    """The page with ``body`` for its response's body, or for its html when it is a saved page."""
+    if page.response is not None:
+        return dataclasses.replace(page, response=dataclasses.replace(page.response, body=body))
+    return dataclasses.replace(page, html=body)
 
 
 _ATTACHED: dict[str, shared_memory.SharedMemory] = {}
@@ -115,7 +118,7 @@ class BodyRing:
             self.used.append(where)
             self.memory.buf[offset:end] = body
             self.parked += 1
-            yield ParkedPage(self._without_body(item), ParkedBody(self.memory.name, offset, end - offset))
+            yield ParkedPage(_with_body(item, b""), ParkedBody(self.memory.name, offset, end - offset))
 
     def release_oldest(self) -> None:
         """The oldest item's result has come back: its slot may be written again."""
@@ -138,9 +141,3 @@ class BodyRing:
         if not isinstance(item, Page):
             return None
         return item.response.body if item.response is not None else item.html
-
-    @staticmethod
-    def _without_body(page: Page) -> Page:
-        if page.response is not None:
-            return dataclasses.replace(page, response=dataclasses.replace(page.response, body=b""))
-        return dataclasses.replace(page, html=b"")

@@ -10,8 +10,10 @@ that does not decode at all is refused.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
+
+# ISA-L's inflate: the same streams and API as zlib's decompressobj, about twice as fast on detik's pages.
+from isal import isal_zlib
 
 try:
     import brotli
@@ -32,20 +34,20 @@ class UndecodableBody(ValueError):
 
 
 def _drain(decompressor, first: bytes) -> Iterator[bytes]:
-    """The output of a zlib decompressor fed its whole input, CHUNK bytes at a time."""
+    """The output of a decompressor fed its whole input, CHUNK bytes at a time."""
     chunk = first
     while chunk:
         yield chunk
         if decompressor.eof:
             return
-        # Input left over when a chunk filled up, or output still pending inside zlib.
+        # Input left over when a chunk filled up, or output still pending inside the decompressor.
         chunk = decompressor.decompress(decompressor.unconsumed_tail, CHUNK)
 
 
 def _gunzip(body: bytes) -> Iterator[bytes]:
     data = body
     while True:
-        member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        member = isal_zlib.decompressobj(isal_zlib.MAX_WBITS | 16)
         yield from _drain(member, member.decompress(data, CHUNK))
         data = member.unused_data
         if not (member.eof and data.startswith(_GZIP_MAGIC)):
@@ -53,11 +55,11 @@ def _gunzip(body: bytes) -> Iterator[bytes]:
 
 
 def _inflate(body: bytes) -> Iterator[bytes]:
-    decompressor = zlib.decompressobj()
+    decompressor = isal_zlib.decompressobj()
     try:
         first = decompressor.decompress(body, CHUNK)
-    except zlib.error:
-        decompressor = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, without the zlib header
+    except isal_zlib.error:
+        decompressor = isal_zlib.decompressobj(-isal_zlib.MAX_WBITS)  # raw deflate, without the zlib header
         first = decompressor.decompress(body, CHUNK)
     yield from _drain(decompressor, first)
 
@@ -73,7 +75,7 @@ def _unbrotli(body: bytes) -> Iterator[bytes]:
 
 
 _DECODERS: dict[str, Callable[[bytes], Iterator[bytes]]] = {"gzip": _gunzip, "x-gzip": _gunzip, "deflate": _inflate}
-_ERRORS: tuple[type[Exception], ...] = (zlib.error,)
+_ERRORS: tuple[type[Exception], ...] = (isal_zlib.error,)
 if brotli is not None:
     _DECODERS["br"] = _unbrotli
     _ERRORS += (brotli.error,)

@@ -17,8 +17,9 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import ChunkedDataReader
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader, DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
@@ -162,9 +163,55 @@ class _BoundedHeaderLines:
         return getattr(self._reader, name)
 
 
+class _IsalGunzip:
+    """One gzip member inflated by ISA-L, broken for good after an error as zlib's inflater is.
+    isal's own carries on after an error and calls the rest of its input unused data, which warcio
+    would then read as the next member: a damaged record would end the file's reading, not only
+    itself (see iter_responses)."""
+
+    __slots__ = ("_inflater", "_error")
+
+    def __init__(self) -> None:
+        self._inflater = isal_zlib.decompressobj(isal_zlib.MAX_WBITS | 16)
+        self._error: Exception | None = None
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        if self._error is not None:
+            raise self._error
+        try:
+            return self._inflater.decompress(data, max_length)
+        except isal_zlib.error as error:
+            self._error = error
+            raise
+
+    def flush(self) -> bytes:
+        return b"" if self._error is not None else self._inflater.flush()
+
+    @property
+    def eof(self) -> bool:
+        return self._error is None and self._inflater.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return b"" if self._error is not None else self._inflater.unused_data
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return b"" if self._error is not None else self._inflater.unconsumed_tail
+
+
+class _IsalReader(DecompressingBufferedReader):
+    """warcio's record reader inflating the gzip members with ISA-L instead of zlib: the same
+    standard streams, read 1.3-1.4 times faster (benchmarks/warc_io.py). warcio makes one
+    decompressor per member from this table."""
+
+    DECOMPRESSORS = {**BufferedReader.DECOMPRESSORS, "gzip": _IsalGunzip}
+
+
 def _iterator(handle, **options) -> ArchiveIterator:
     iterator = ArchiveIterator(handle, **options)
-    iterator.reader = _BoundedHeaderLines(iterator.reader)  # before the first record is read
+    # Both replace the reader before the first record is read (the iterator is a generator not yet started).
+    iterator.reader = _BoundedHeaderLines(_IsalReader(iterator.fh))
     return iterator
 
 
@@ -172,7 +219,8 @@ def _checked_iterator(handle) -> ArchiveIterator:
     return _iterator(handle, check_digests=True, ensure_http_headers=True)
 
 
-_READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, OSError, ValueError)
+_READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, isal_zlib.error, EOFError, OSError,
+                ValueError)
 
 
 def read_response(path: str | os.PathLike[str], offset: int, *, max_bytes: int) -> ArchivedResponse:

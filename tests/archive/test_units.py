@@ -267,6 +267,35 @@ def test_store_articles_records_captures_and_fills_a_version_that_had_none(datab
     assert next(database.iter_current_captures(article_id=101))[1:] == ("warc/a.warc.gz", 640)
 
 
+def test_isal_inflater_stays_broken_after_an_error_as_zlibs_does():
+    """The WARC reader inflates with ISA-L. isal's own inflater, after an error, takes the rest of
+    its input for data after the member (warcio would read that as the next record); the reader's
+    stays broken like zlib's, so only the damaged record is lost."""
+    import base64
+    import gzip
+    import random
+
+    from isal import isal_zlib
+
+    from newscrawl.archive.reader import _IsalGunzip
+
+    member = bytearray(gzip.compress(base64.b64encode(random.Random(1).randbytes(30000))))
+    member[20000:20040] = b"\xff" * 40
+    after = gzip.compress(b"WARC/1.0\r\n" * 100)
+
+    inflater = _IsalGunzip()
+    with pytest.raises(isal_zlib.error):
+        for start in range(0, len(member), 4096):
+            inflater.decompress(bytes(member[start:start + 4096]))
+    with pytest.raises(isal_zlib.error):
+        inflater.decompress(after)
+    assert (inflater.eof, inflater.unused_data, inflater.unconsumed_tail, inflater.flush()) == (False, b"", b"", b"")
+
+    whole = _IsalGunzip()
+    assert whole.decompress(after + b"rest") == b"WARC/1.0\r\n" * 100
+    assert (whole.eof, whole.unused_data) == (True, b"rest")
+
+
 def test_damaged_compressed_data_costs_only_its_record(tmp_path):
     """warcio takes corrupt deflate data inside a gzip member for the end of the file; the reader
     reports that record and reads on from the next member (each record is one member)."""

@@ -46,7 +46,7 @@ from pathlib import Path
 from benchmarks.sitegen import Site
 from newscrawl.archive import iter_responses
 from newscrawl.archive.writer import Exchange, WarcFiles
-from newscrawl.cli.rerun import MAX_BODY_BYTES
+from newscrawl.cli.sources import MAX_BODY_BYTES
 from newscrawl.extraction import extract
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,22 +16,20 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
-from newscrawl.cli.parallel import ordered_map
+from newscrawl.cli.parallel import WorkerFunction, ordered_map
 from newscrawl.cli.progress import progress
-from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
 from newscrawl.cli.shared_bodies import ParkedPage, ring_for
-from newscrawl.cli.sources import Page, Passed, read_inputs
+from newscrawl.cli.sources import Extracted, Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
 
 BATCH_SIZE = 100
+EXTRACT_PAGE_MODULE = "newscrawl.cli.import_worker"  # not imported here: see newscrawl.cli.import_worker
 
 
 class Tally:
@@ -68,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         results = None
         try:
             # Workers sign what they extract; in one process the store's thread signs (_Batch).
-            extract = extract_page if args.jobs > 1 else partial(extract_page, sign=False)
+            extract = WorkerFunction(EXTRACT_PAGE_MODULE, "extract_page", () if args.jobs > 1 else (("sign", False),))
             results = ordered_map(extract, pages, args.jobs)
             for result in results:
                 if ring is not None:
@@ -105,31 +103,6 @@ def _record_failed_run(database: Database, run_id: int, tally: Tally) -> None:
         database.finish_run(run_id, tally.counts(), "failed")
     except DatabaseUnavailable:
         pass  # the error being raised says it already
-
-
-@dataclass
-class Extracted:
-    where: str
-    capture: tuple[str, int] | None
-    record: dict[str, Any]
-    signed: Signed | None = None  # the body's near-duplicate signature, made beside the extraction
-
-
-def extract_page(found: Page | Passed | ParkedPage, sign: bool = True) -> Extracted | Passed:
-    """The article of one input page, or why there is none (run in a worker process with --jobs),
-    with its body's near-duplicate signature if ``sign``."""
-    if isinstance(found, Passed):
-        return found
-    if isinstance(found, ParkedPage):
-        found = found.unpark()
-    try:
-        if found.response is not None:
-            record = article_from_response(found.response)
-        else:
-            record = article_from_html(found.url, found.html or b"", found.fetched_at or "")
-    except NotUsable as error:
-        return Passed(found.where, error.reason, str(error), error.skipped)
-    return Extracted(found.where, found.capture, record, signed(record["body"]) if sign else None)
 
 
 class _Batch:

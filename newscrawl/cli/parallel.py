@@ -13,11 +13,14 @@ its workers stopped and waited for, before the KeyboardInterrupt goes on.
 
 from __future__ import annotations
 
+import importlib
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from typing import TypeVar
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
 
 from newscrawl.process_pool import worker_pool
 
@@ -26,6 +29,26 @@ R = TypeVar("R")
 
 CHUNK = 16  # items sent to a worker at once: each hand-over between processes costs thread switches
 CHUNKS_PER_JOB = 4  # chunks in flight per worker: enough to keep each busy while the caller reads or stores
+
+
+@dataclass(frozen=True)
+class WorkerFunction:
+    """A function named by its module instead of imported by the caller, for ``ordered_map``: the
+    module is imported where the function first runs (in each worker, or in the caller with one
+    job). import's caller never extracts, and importing the extraction would cost it a third of a
+    second before it reads its first page. ``keywords`` are passed to every call."""
+
+    module: str
+    name: str
+    keywords: tuple[tuple[str, Any], ...] = ()
+
+    def __call__(self, item: Any) -> Any:
+        return _function(self.module, self.name)(item, **dict(self.keywords))
+
+
+@cache
+def _function(module: str, name: str) -> Callable[..., Any]:
+    return getattr(importlib.import_module(module), name)
 
 
 def _apply(function: Callable[[T], R], chunk: list[T]) -> list[R]:

@@ -21,7 +21,8 @@ from newscrawl.archive import Capture, UnreadableArchive, read_response
 from newscrawl.cli.common import open_from_args
 from newscrawl.cli.parallel import ordered_map
 from newscrawl.cli.progress import progress
-from newscrawl.cli.rerun import MAX_BODY_BYTES, NotUsable, article_from_response, changed_fields
+from newscrawl.cli.rerun import NotUsable, article_from_response, changed_fields
+from newscrawl.cli.sources import MAX_BODY_BYTES
 from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database
 

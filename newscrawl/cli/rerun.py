@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from newscrawl import settings
-from newscrawl.sites import parse_url
 from newscrawl.archive import ArchivedResponse, UnreadableArchive
 from newscrawl.extraction import extract
-from newscrawl.storage import ARTICLE_FIELDS, InvalidRecord, normalise_record
+from newscrawl.storage.records import ARTICLE_FIELDS, InvalidRecord, normalise_record
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# An archived body (as stored, and once its Content-Encoding is undone) and a saved page are read
-# up to the crawl's DOWNLOAD_MAXSIZE and no further: what the crawl would not take is too_large here.
-MAX_BODY_BYTES = settings.DOWNLOAD_MAXSIZE
 
 
 class NotUsable(Exception):
@@ -64,15 +59,6 @@ def article_from_response(archived: ArchivedResponse) -> dict[str, Any]:
     except UnreadableArchive as error:
         raise NotUsable(error.reason, str(error)) from None
     return article_from_html(archived.url, html, archived.fetched_at)
-
-
-def url_kind(url: str) -> str | None:
-    """None for an article URL of a site newscrawl knows (any of its channels), else the reason it is
-    passed over: another site, or a page of the site that is no article (gallery, video, index)."""
-    target = parse_url(url)
-    if target.kind == "article":
-        return None
-    return "other_site" if target.publisher is None else "not_article_url"
 
 
 def changed_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -2,7 +2,11 @@
 
 Each input yields ``Page`` objects (something to extract) or ``Passed`` objects (a response or
 file that is not used, with the reason), never raising for bad input, so one broken file or
-record never stops the rest.
+record never stops the rest; a page extracted is an ``Extracted``.
+
+These travel between import's reader, its --jobs workers and its writer, so this module imports
+neither the extraction (Scrapy, lxml) nor the database (SQLAlchemy): each process imports only
+what it runs, and the caller and the workers' forkserver start in parallel in half the time.
 """
 
 from __future__ import annotations
@@ -12,11 +16,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from newscrawl import settings
 from newscrawl.archive import ArchivedResponse, UnreadableArchive, iter_responses
 from newscrawl.archive.capture import stored_name
 from newscrawl.archive.reader import is_warc_name
-from newscrawl.cli.rerun import MAX_BODY_BYTES, url_kind
+from newscrawl.near_duplicates import Signed
+from newscrawl.sites import parse_url
+
+# An archived body (as stored, and once its Content-Encoding is undone) and a saved page are read
+# up to the crawl's DOWNLOAD_MAXSIZE and no further: what the crawl would not take is too_large here.
+MAX_BODY_BYTES = settings.DOWNLOAD_MAXSIZE
 
 HTML_SUFFIXES = (".html", ".htm")
 _CANONICAL = re.compile(rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>", re.IGNORECASE)
@@ -39,6 +50,23 @@ class Passed:
     reason: str
     message: str
     skipped: bool  # True: not ours (another site, a gallery, ...); False: bad input
+
+
+@dataclass
+class Extracted:
+    where: str
+    capture: tuple[str, int] | None
+    record: dict[str, Any]
+    signed: Signed | None = None  # the body's near-duplicate signature, made beside the extraction
+
+
+def url_kind(url: str) -> str | None:
+    """None for an article URL of a site newscrawl knows (any of its channels), else the reason it is
+    passed over: another site, or a page of the site that is no article (gallery, video, index)."""
+    target = parse_url(url)
+    if target.kind == "article":
+        return None
+    return "other_site" if target.publisher is None else "not_article_url"
 
 
 def input_files(paths: list[Path]) -> Iterator[Path]:
@@ -116,4 +144,4 @@ def _canonical_url(html: bytes) -> str | None:
     return value.decode("utf-8", "replace").strip() or None
 
 
-__all__ = ["Page", "Passed", "input_files", "read_inputs"]
+__all__ = ["MAX_BODY_BYTES", "Extracted", "Page", "Passed", "input_files", "read_inputs", "url_kind"]

@@ -43,8 +43,8 @@ def test_an_error_in_a_worker_is_raised_in_the_caller():
 
 
 @pytest.mark.parametrize(("arguments", "module"), [
-    (["import", "--jobs", "2", "a.warc.gz"], "newscrawl.cli.imports"),
-    (["import", "-j3", "a.warc.gz"], "newscrawl.cli.imports"),
+    (["import", "--jobs", "2", "a.warc.gz"], "newscrawl.cli.import_worker"),
+    (["import", "-j3", "a.warc.gz"], "newscrawl.cli.import_worker"),
     (["reextract", "--jobs=2", "--dry-run"], "newscrawl.cli.reextract"),
     (["import", "--jobs", "1", "a.warc.gz"], None),
     (["reextract", "-j", "1"], None),
@@ -69,6 +69,34 @@ def test_preloaded_workers_start_with_the_module_imported():
     outputs = [subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, timeout=60,
                               check=True).stdout.strip() for mode in ("preload", "no")]
     assert outputs == ["True", "False"]
+
+
+def test_import_s_caller_and_workers_each_import_only_their_half():
+    """The caller of import --jobs stores and never extracts; its workers extract and never store.
+    Each importing the other's half (Scrapy and lxml; SQLAlchemy) would make both start ~0.4 s later."""
+    code = (
+        "import sys\n"
+        "import newscrawl.cli.app, newscrawl.cli.imports, newscrawl.cli.{half}\n"
+        "print(sorted(name for name in ({absent}) if name in sys.modules))\n"
+    )
+    caller = code.format(half="sources", absent="'scrapy', 'lxml', 'parsel', 'newscrawl.extraction'")
+    worker = ("import sys\nimport newscrawl.cli.import_worker\n"
+              "print(sorted(name for name in ('sqlalchemy', 'newscrawl.storage.database') if name in sys.modules))\n")
+    outputs = [subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=60,
+                              check=True).stdout.strip() for source in (caller, worker)]
+    assert outputs == ["[]", "[]"]
+
+
+def test_every_name_storage_exports_resolves():
+    # storage's names are imported when first asked for (so its records module needs no SQLAlchemy).
+    from newscrawl import storage
+    from newscrawl.storage import database, records, writes
+
+    assert [name for name in storage.__all__ if not hasattr(storage, name)] == []
+    assert (storage.Database, storage.normalise_record, storage.Status) == (
+        database.Database, records.normalise_record, writes.Status)
+    with pytest.raises(AttributeError):
+        storage.no_such_name  # noqa: B018
 
 
 def _warc(path, count: int, first_id: int = 8000001) -> list[int]:

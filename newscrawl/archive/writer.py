@@ -133,6 +133,7 @@ class WarcFiles:
         # Unbuffered: what a failed write (a full disk) left of a record can be cut off again.
         self.file: io.FileIO | None = None
         self.path: Path | None = None
+        self.stored_path: str | None = None  # self.path as the database names it, resolved once per file, not per record
         self.serial = -1
         self.files_written: list[Path] = []
         self.records = 0
@@ -145,6 +146,7 @@ class WarcFiles:
         self.path = self.folder / f"{self.prefix}-{self.serial:05d}.warc.gz"
         # "x": never append to (or clobber) the file of another run.
         self.file = open(self.path, "xb", buffering=0)
+        self.stored_path = stored_name(self.path, self.exports_dir)
         self.writer.out = GzipMemberPerRecord(self.file, self.gzip_level, self.compressor)
         self.files_written.append(self.path)
         try:
@@ -227,7 +229,8 @@ class WarcFiles:
         offset = self.file.tell()
         self.writer.write_record(response)
         self.records += 2
-        return Capture(stored_name(self.path, self.exports_dir), offset, warc_date_iso(date))
+        assert self.stored_path is not None
+        return Capture(self.stored_path, offset, warc_date_iso(date))
 
     def close(self) -> None:
         if self.file is not None:

@@ -267,6 +267,29 @@ def test_store_articles_records_captures_and_fills_a_version_that_had_none(datab
     assert next(database.iter_current_captures(article_id=101))[1:] == ("warc/a.warc.gz", 640)
 
 
+def test_an_uncompressed_warc_is_read_as_a_gzipped_one(tmp_path):
+    # The reader's gzip inflater is isal's; a file that is not gzip at all must still be read (warcio
+    # drops the decompressor when the first block does not inflate).
+    path = tmp_path / "plain.warc"
+    offsets = []
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=False)
+        for number in range(3):
+            offsets.append(handle.tell())
+            body = b"<html>page %d</html>" % number
+            writer.write_record(writer.create_warc_record(
+                f"https://inet.detik.com/cyberlife/d-{number + 1}/a", "response", payload=io.BytesIO(body),
+                length=len(body), http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                                                protocol="HTTP/1.1")))
+
+    found = list(iter_responses(path, max_bytes=DOWNLOAD_MAXSIZE))
+
+    assert [(item.url, item.offset, item.body) for item in found] == [
+        (f"https://inet.detik.com/cyberlife/d-{number + 1}/a", offsets[number], b"<html>page %d</html>" % number)
+        for number in range(3)]
+    assert read_response(path, offsets[2], max_bytes=DOWNLOAD_MAXSIZE).body == b"<html>page 2</html>"
+
+
 def test_isal_inflater_stays_broken_after_an_error_as_zlibs_does():
     """The WARC reader inflates with ISA-L. isal's own inflater, after an error, takes the rest of
     its input for data after the member (warcio would read that as the next record); the reader's

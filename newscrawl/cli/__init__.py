@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 # The commands that extract on --jobs worker processes, and the module whose functions the workers run.
-WORKER_COMMANDS = {"import": "newscrawl.cli.import_worker", "reextract": "newscrawl.cli.reextract"}
+WORKER_COMMANDS = {"import": "newscrawl.cli.import_worker", "reextract": "newscrawl.cli.reextract_worker"}
 
 
 def default_jobs() -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
 from newscrawl.cli.shared_bodies import ParkedPage
-from newscrawl.cli.sources import Extracted, Page, Passed
+from newscrawl.cli.results import Extracted
+from newscrawl.cli.sources import Page, Passed
 from newscrawl.near_duplicates import signed
 
 

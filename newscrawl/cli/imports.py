@@ -24,7 +24,8 @@ from newscrawl.cli.errors import CliError
 from newscrawl.cli.parallel import WorkerFunction, ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.cli.shared_bodies import ParkedPage, ring_for
-from newscrawl.cli.sources import Extracted, Page, Passed, read_inputs
+from newscrawl.cli.results import Extracted
+from newscrawl.cli.sources import Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
 

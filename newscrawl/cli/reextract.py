@@ -11,22 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from newscrawl.sites import parse_url
-from newscrawl.archive import Capture, UnreadableArchive, read_response
 from newscrawl.cli.common import open_from_args
-from newscrawl.cli.parallel import ordered_map
+from newscrawl.cli.parallel import WorkerFunction, ordered_map
 from newscrawl.cli.progress import progress
-from newscrawl.cli.rerun import NotUsable, article_from_response, changed_fields
-from newscrawl.cli.sources import MAX_BODY_BYTES
-from newscrawl.near_duplicates import Signed, signed
+from newscrawl.near_duplicates import Signed
 from newscrawl.storage import Database
 
 BATCH_SIZE = 200
+REEXTRACT_MODULE = "newscrawl.cli.reextract_worker"  # not imported here: see newscrawl.cli.reextract_worker
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             rows = progress(database.iter_current_captures(**filters),
                             lambda: database.count_current_captures(**filters), "article")
-            for outcome_of in ordered_map(partial(reextract_one, exports_dir=exports_dir), rows, args.jobs):
+            reextract_one = WorkerFunction(REEXTRACT_MODULE, "reextract_one", (("exports_dir", exports_dir),))
+            for outcome_of in ordered_map(reextract_one, rows, args.jobs):
                 counts["articles"] += 1
                 counts[outcome_of.outcome] += 1
                 if outcome_of.outcome == "failed":
@@ -60,43 +56,6 @@ def run(args: argparse.Namespace) -> int:
                 database.finish_run(run_id, {**counts, "fields": dict(fields), "failures": dict(failures)}, outcome)
     print(_summary(counts, fields, failures, args.dry_run))
     return 1 if counts["failed"] else 0
-
-
-@dataclass
-class Outcome:
-    outcome: str  # "changed", "unchanged", "no_capture" or "failed"
-    record: dict[str, Any] | None = None  # the new version, when changed
-    capture: tuple[str, int] | None = None
-    changed: list[str] = field(default_factory=list)
-    reason: str = ""  # why it failed, and the line that says so
-    message: str = ""
-    signed: Signed | None = None  # the new body's near-duplicate signature, when the body changed
-
-
-def reextract_one(row: tuple[dict[str, Any], str | None, int | None], exports_dir: Path) -> Outcome:
-    """Extract one stored article's archived response again (run in a worker process with --jobs)."""
-    record, warc_file, warc_offset = row
-    if warc_file is None or warc_offset is None:
-        return Outcome("no_capture")
-    capture = Capture(warc_file, warc_offset, record["fetched_at"] or "")
-    try:
-        new = _reextract(record, capture, exports_dir)
-    except (UnreadableArchive, NotUsable) as error:
-        return Outcome("failed", reason=error.reason,
-                       message=f"article {record['article_id']} ({warc_file}@{warc_offset}): {error}")
-    changed = changed_fields(record, new)
-    if not changed:
-        return Outcome("unchanged")
-    return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed,
-                   signed=signed(new["body"]) if "body" in changed else None)
-
-
-def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:
-    archived = read_response(capture.path(exports_dir), capture.warc_offset, max_bytes=MAX_BODY_BYTES)
-    target = parse_url(archived.url)
-    if (target.publisher, target.article_id) != (record["publisher"], record["article_id"]):
-        raise NotUsable("capture_of_another_page", f"the record at that offset is {archived.url}")
-    return article_from_response(archived)
 
 
 class _Writer:

@@ -2,11 +2,11 @@
 
 Each input yields ``Page`` objects (something to extract) or ``Passed`` objects (a response or
 file that is not used, with the reason), never raising for bad input, so one broken file or
-record never stops the rest; a page extracted is an ``Extracted``.
+record never stops the rest.
 
-These travel between import's reader, its --jobs workers and its writer, so this module imports
-neither the extraction (Scrapy, lxml) nor the database (SQLAlchemy): each process imports only
-what it runs, and the caller and the workers' forkserver start in parallel in half the time.
+Pages travel from import's reader to its --jobs workers, so this module imports neither the
+extraction (Scrapy, lxml) nor the database (SQLAlchemy): each process imports only what it runs,
+and the caller and the workers' forkserver start in parallel in half the time.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from newscrawl import settings
 from newscrawl.archive import ArchivedResponse, UnreadableArchive, iter_responses
 from newscrawl.archive.capture import stored_name
 from newscrawl.archive.reader import is_warc_name
-from newscrawl.near_duplicates import Signed
 from newscrawl.sites import parse_url
 
 # An archived body (as stored, and once its Content-Encoding is undone) and a saved page are read
@@ -50,14 +48,6 @@ class Passed:
     reason: str
     message: str
     skipped: bool  # True: not ours (another site, a gallery, ...); False: bad input
-
-
-@dataclass
-class Extracted:
-    where: str
-    capture: tuple[str, int] | None
-    record: dict[str, Any]
-    signed: Signed | None = None  # the body's near-duplicate signature, made beside the extraction
 
 
 def url_kind(url: str) -> str | None:
@@ -144,4 +134,4 @@ def _canonical_url(html: bytes) -> str | None:
     return value.decode("utf-8", "replace").strip() or None
 
 
-__all__ = ["MAX_BODY_BYTES", "Extracted", "Page", "Passed", "input_files", "read_inputs", "url_kind"]
+__all__ = ["MAX_BODY_BYTES", "Page", "Passed", "input_files", "read_inputs", "url_kind"]

@@ -45,7 +45,7 @@ def test_an_error_in_a_worker_is_raised_in_the_caller():
 @pytest.mark.parametrize(("arguments", "module"), [
     (["import", "--jobs", "2", "a.warc.gz"], "newscrawl.cli.import_worker"),
     (["import", "-j3", "a.warc.gz"], "newscrawl.cli.import_worker"),
-    (["reextract", "--jobs=2", "--dry-run"], "newscrawl.cli.reextract"),
+    (["reextract", "--jobs=2", "--dry-run"], "newscrawl.cli.reextract_worker"),
     (["import", "--jobs", "1", "a.warc.gz"], None),
     (["reextract", "-j", "1"], None),
     (["export", "--jobs", "2"], None),
@@ -71,19 +71,19 @@ def test_preloaded_workers_start_with_the_module_imported():
     assert outputs == ["True", "False"]
 
 
-def test_import_s_caller_and_workers_each_import_only_their_half():
-    """The caller of import --jobs stores and never extracts; its workers extract and never store.
-    Each importing the other's half (Scrapy and lxml; SQLAlchemy) would make both start ~0.4 s later."""
-    code = (
-        "import sys\n"
-        "import newscrawl.cli.app, newscrawl.cli.imports, newscrawl.cli.{half}\n"
-        "print(sorted(name for name in ({absent}) if name in sys.modules))\n"
-    )
-    caller = code.format(half="sources", absent="'scrapy', 'lxml', 'parsel', 'newscrawl.extraction'")
-    worker = ("import sys\nimport newscrawl.cli.import_worker\n"
-              "print(sorted(name for name in ('sqlalchemy', 'newscrawl.storage.database') if name in sys.modules))\n")
+@pytest.mark.parametrize(("caller", "worker"), [
+    ("newscrawl.cli.imports", "newscrawl.cli.import_worker"),
+    ("newscrawl.cli.reextract", "newscrawl.cli.reextract_worker"),
+])
+def test_the_caller_and_the_workers_each_import_only_their_half(caller, worker):
+    """The caller of --jobs stores and never extracts; its workers extract and never store. Each
+    importing the other's half (Scrapy and lxml; SQLAlchemy) would make both start ~0.4 s later."""
+    code = "import sys\nimport {modules}\nprint(sorted(name for name in {absent} if name in sys.modules))\n"
+    sources = [code.format(modules=f"newscrawl.cli.app, {caller}, newscrawl.cli.results",
+                           absent=("scrapy", "lxml", "parsel", "newscrawl.extraction")),
+               code.format(modules=worker, absent=("sqlalchemy", "newscrawl.storage.database"))]
     outputs = [subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=60,
-                              check=True).stdout.strip() for source in (caller, worker)]
+                              check=True).stdout.strip() for source in sources]
     assert outputs == ["[]", "[]"]
 
 

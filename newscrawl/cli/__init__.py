@@ -2,10 +2,11 @@
 import and wacz.
 
 This module is kept small on purpose. The parser and the commands (newscrawl.cli.app) import
-SQLAlchemy, Scrapy and the rest: about half a second before any command runs. import and reextract
-extract on worker processes (--jobs), and each worker must import the extraction too (another
-second); their forkserver is started first, so it imports it on the other core while this process
-imports the commands, and every worker is forked from it ready.
+SQLAlchemy and the rest: about 0.4 s before any command runs. import and reextract extract on
+worker processes (--jobs), whose modules (cli/import_worker.py, cli/reextract_worker.py) import the
+extraction and no database (about half a second); their forkserver is started first, so it imports
+them on the other core while this process imports the commands, and every worker is forked from it
+ready.
 """
 
 from __future__ import annotations

@@ -210,7 +210,7 @@ class _IsalReader(DecompressingBufferedReader):
 
 def _iterator(handle, **options) -> ArchiveIterator:
     iterator = ArchiveIterator(handle, **options)
-    # Both replace the reader before the first record is read (the iterator is a generator not yet started).
+    # warcio's reader is replaced before the first record is read (the iterator is a generator not yet started).
     iterator.reader = _BoundedHeaderLines(_IsalReader(iterator.fh))
     return iterator
 

@@ -10,8 +10,8 @@ then start at once, the caller on one core and the workers' forkserver on the ot
 from __future__ import annotations
 
 from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
-from newscrawl.cli.shared_bodies import ParkedPage
 from newscrawl.cli.results import Extracted
+from newscrawl.cli.shared_bodies import ParkedPage
 from newscrawl.cli.sources import Page, Passed
 from newscrawl.near_duplicates import signed
 

@@ -23,8 +23,8 @@ from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.parallel import WorkerFunction, ordered_map
 from newscrawl.cli.progress import progress
-from newscrawl.cli.shared_bodies import ParkedPage, ring_for
 from newscrawl.cli.results import Extracted
+from newscrawl.cli.shared_bodies import ParkedPage, ring_for
 from newscrawl.cli.sources import Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
 from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status

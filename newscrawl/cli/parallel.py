@@ -35,8 +35,8 @@ CHUNKS_PER_JOB = 4  # chunks in flight per worker: enough to keep each busy whil
 class WorkerFunction:
     """A function named by its module instead of imported by the caller, for ``ordered_map``: the
     module is imported where the function first runs (in each worker, or in the caller with one
-    job). import's caller never extracts, and importing the extraction would cost it a third of a
-    second before it reads its first page. ``keywords`` are passed to every call."""
+    job). The caller of import and reextract never extracts, and importing the extraction would
+    cost it a third of a second before its first page. ``keywords`` are passed to every call."""
 
     module: str
     name: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import io
 
 import os
 import re
@@ -25,14 +24,13 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.archive import Exchange, UnreadableArchive, WarcFiles, iter_responses, read_response
 from newscrawl.meta import CAPTURE
 from newscrawl.settings import DOWNLOAD_MAXSIZE
 from newscrawl.warc_middlewares import BadSetting, WarcCaptureMiddleware, WarcReplayMiddleware
-from tests.archive.support import ROOT, page_bytes
+from tests.archive.support import ROOT, page_bytes, response_record
 from tests.support import project_settings
 from tests.storage.support import make_article, revisions
 
@@ -267,20 +265,24 @@ def test_store_articles_records_captures_and_fills_a_version_that_had_none(datab
     assert next(database.iter_current_captures(article_id=101))[1:] == ("warc/a.warc.gz", 640)
 
 
+def _article_warc(path, bodies: list[bytes], gzip: bool) -> list[int]:
+    """A WARC of one response per body, at https://inet.detik.com/cyberlife/d-<n>/a (n from 1); the
+    records' offsets."""
+    offsets = []
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=gzip)
+        for number, body in enumerate(bodies):
+            offsets.append(handle.tell())
+            writer.write_record(response_record(writer, f"https://inet.detik.com/cyberlife/d-{number + 1}/a", body,
+                                                [("Content-Type", "text/html")]))
+    return offsets
+
+
 def test_an_uncompressed_warc_is_read_as_a_gzipped_one(tmp_path):
     # The reader's gzip inflater is isal's; a file that is not gzip at all must still be read (warcio
     # drops the decompressor when the first block does not inflate).
     path = tmp_path / "plain.warc"
-    offsets = []
-    with open(path, "wb") as handle:
-        writer = WARCWriter(handle, gzip=False)
-        for number in range(3):
-            offsets.append(handle.tell())
-            body = b"<html>page %d</html>" % number
-            writer.write_record(writer.create_warc_record(
-                f"https://inet.detik.com/cyberlife/d-{number + 1}/a", "response", payload=io.BytesIO(body),
-                length=len(body), http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
-                                                                protocol="HTTP/1.1")))
+    offsets = _article_warc(path, [b"<html>page %d</html>" % number for number in range(3)], gzip=False)
 
     found = list(iter_responses(path, max_bytes=DOWNLOAD_MAXSIZE))
 
@@ -326,17 +328,9 @@ def test_damaged_compressed_data_costs_only_its_record(tmp_path):
     import random
 
     path = tmp_path / "damaged.warc.gz"
-    offsets = []
-    with open(path, "wb") as handle:
-        writer = WARCWriter(handle, gzip=True)
-        for number in range(12):
-            offsets.append(handle.tell())
-            # Incompressible bodies, so the damage lands in the middle of a member's deflate data.
-            body = b"<html>" + base64.b64encode(random.Random(number).randbytes(30000)) + b"</html>"
-            writer.write_record(writer.create_warc_record(
-                f"https://inet.detik.com/cyberlife/d-{number + 1}/a", "response", payload=io.BytesIO(body),
-                length=len(body), http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
-                                                                protocol="HTTP/1.1")))
+    # Incompressible bodies, so the damage lands in the middle of a member's deflate data.
+    offsets = _article_warc(path, [b"<html>" + base64.b64encode(random.Random(number).randbytes(30000)) + b"</html>"
+                                   for number in range(12)], gzip=True)
     data = bytearray(path.read_bytes())
     middle = (offsets[4] + offsets[5]) // 2
     data[middle:middle + 40] = b"\xff" * 40

@@ -92,6 +92,7 @@ def test_every_name_storage_exports_resolves():
     from newscrawl import storage
     from newscrawl.storage import database, records, writes
 
+    assert sorted(storage.__all__) == sorted(storage._MODULE_OF)  # the two lists of names are one list
     assert [name for name in storage.__all__ if not hasattr(storage, name)] == []
     assert (storage.Database, storage.normalise_record, storage.Status) == (
         database.Database, records.normalise_record, writes.Status)

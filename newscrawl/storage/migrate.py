@@ -3,6 +3,9 @@
 Alembic is imported only to migrate or stamp: every command opens its database, and importing
 alembic and reading its scripts to learn that the schema is current cost more than the rest of
 opening it (a fifth of a second here). An up-to-date schema is told by REVISIONS and one query.
+A new, empty database is made at the newest revision directly, from the models and SEED_ROWS,
+without walking the seven migrations (0.08-0.15 s each time); a test makes one both ways and
+compares their schemas and rows on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
 
 from newscrawl.storage.engine import write_connection
+from newscrawl.storage.models import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -23,6 +27,14 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # of the scripts, so a new migration that is not added here fails the tests).
 REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 VERSION_TABLE = "alembic_version"
+
+# The rows the migrations leave in a new database besides its schema (0006's settings row, with the
+# scheme 0007 names): a database made at the newest revision directly starts with these. A migration
+# that adds or changes such rows must change them here too (the test of a new database fails until then).
+SEED_ROWS = {
+    "near_duplicate_settings": [{"id": 1, "threshold": 0.8, "bands": 25, "rows": 5, "num_perm": 128,
+                                 "shingle_words": 5, "scheme": "words32"}],
+}
 
 # newscrawl's tables, and the revision whose migrations leave exactly these (a table, or table.column).
 REVISION_MARKS = {
@@ -81,17 +93,36 @@ def upgrade(engine: Engine) -> None:
     """Bring the database to the newest revision.
 
     On PostgreSQL an advisory lock held for the transaction lets only one process
-    migrate at a time; the next one finds the schema already current.
+    migrate at a time; the next one finds the schema already current. A database without
+    newscrawl's tables is made at the newest revision in the same transaction, without alembic.
     """
-    from alembic import command
-
-    config = alembic_config()
     with write_connection(engine) as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
         refuse_unversioned_tables(connection)
+        recorded = _recorded_revision(connection)
+        if recorded is None:  # and none of newscrawl's tables, or it would have been refused
+            create_at_head(connection)
+            return
+        if recorded == head_revision():  # another process made or migrated it while this one waited
+            return
+        from alembic import command
+
+        config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def create_at_head(connection: Connection) -> None:
+    """Make newscrawl's tables as the models declare them, their SEED_ROWS and the version row of
+    the newest revision: what the migrations leave in an empty database, in one transaction."""
+    Base.metadata.create_all(connection)
+    for table, rows in SEED_ROWS.items():
+        connection.execute(Base.metadata.tables[table].insert(), rows)
+    version = Table(VERSION_TABLE, MetaData(), Column("version_num", String(32), nullable=False),
+                    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # as alembic makes it
+    version.create(connection, checkfirst=True)
+    connection.execute(version.insert(), [{"version_num": head_revision()}])
 
 
 def refuse_unversioned_tables(connection: Connection) -> None:

@@ -54,13 +54,21 @@ class SharedRun:
     db: dict
 
 
+def killable_temp(workdir: Path) -> Path:
+    """A temporary folder for a crawl that may be killed: one killed with SIGKILL leaves its extraction
+    workers' multiprocessing folder (the forkserver's socket) behind, here rather than in /tmp."""
+    folder = workdir.with_name(f"{workdir.name}.tmp")
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def start_worker(replica, workdir: Path, database_url: str, prefix: str, *arguments: str, redis_url: str = REDIS_URL,
                  options: tuple[str, ...] = ()):
     """``scrapy crawl detikinet <arguments>`` in the background, as one machine of a shared crawl;
     ``options`` (``-s`` settings) come last and win."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = crawl_env(replica, workdir)
-    env.update(NEWSCRAWL_DATABASE_URL=database_url, REDIS_URL=redis_url)
+    env.update(NEWSCRAWL_DATABASE_URL=database_url, REDIS_URL=redis_url, TMPDIR=str(killable_temp(workdir)))
     command = [sys.executable, "-m", "scrapy", "crawl", "detikinet", *arguments,
                "-s", f"NEWSCRAWL_EXPORTS_DIR={workdir}", *FAST,
                "-s", f"CONCURRENT_REQUESTS={CONCURRENT_REQUESTS}", "-s", f"NEWSCRAWL_REDIS_PREFIX={prefix}", *options]

@@ -155,9 +155,14 @@ def run_crawl(replica, database_url: str, exports: Path, *arguments: str, timeou
 
 
 def start_crawl(replica, database_url: str, exports: Path, *arguments: str) -> subprocess.Popen:
-    """The same crawl, started; its log is read from ``stderr`` as it comes."""
+    """The same crawl, started; its log is read from ``stderr`` as it comes. Its temporary files go
+    beside ``exports``: a crawl killed with SIGKILL leaves its extraction workers' multiprocessing
+    folder (the forkserver's socket) behind, there rather than in /tmp."""
     replica.reset()
-    return subprocess.Popen(crawl_command(exports, *arguments), cwd=REPO, env=crawl_environment(replica, database_url),
+    temp = exports.parent / "tmp"
+    temp.mkdir(parents=True, exist_ok=True)
+    env = {**crawl_environment(replica, database_url), "TMPDIR": str(temp)}
+    return subprocess.Popen(crawl_command(exports, *arguments), cwd=REPO, env=env,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
 
 

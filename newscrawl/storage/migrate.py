@@ -4,7 +4,7 @@ Alembic is imported only to migrate or stamp: every command opens its database, 
 alembic and reading its scripts to learn that the schema is current cost more than the rest of
 opening it (a fifth of a second here). An up-to-date schema is told by REVISIONS and one query.
 A new, empty database is made at the newest revision directly, from the models and SEED_ROWS,
-without walking the seven migrations (0.08-0.15 s each time); a test makes one both ways and
+without walking the seven migrations (0.12-0.18 s each time); a test makes one both ways and
 compares their schemas and rows on SQLite and PostgreSQL.
 """
 

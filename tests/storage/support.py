@@ -6,6 +6,7 @@ PostgreSQL tests each get a fresh schema in the real server; the URL carries
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -84,6 +85,29 @@ def fresh_postgres_schema() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_by_alembic(like_url: str, folder) -> Iterator[sa.Engine]:
+    """An engine on a new database of ``like_url``'s kind (a SQLite file in ``folder``, or a PostgreSQL
+    schema) that alembic took from empty to the head through every migration script, as an older
+    database is upgraded (open_database makes a new one from the models instead)."""
+    from alembic import command
+
+    from newscrawl.storage import migrate
+
+    with contextlib.ExitStack() as cleanup:
+        if like_url.startswith("sqlite"):
+            url = f"sqlite:///{folder / 'migrated.sqlite3'}"
+        else:
+            url = cleanup.enter_context(fresh_postgres_schema())
+        engine = sa.create_engine(url)
+        cleanup.callback(engine.dispose)
+        config = migrate.alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        yield engine
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -11,6 +12,7 @@ from newscrawl.storage import (
 )
 from newscrawl.storage.models import Base
 from newscrawl.storage.migrate import head_revision
+from tests.storage.support import migrated_by_alembic
 
 
 def test_environment_overrides_the_setting(monkeypatch):
@@ -66,10 +68,10 @@ def test_misconfigured_url_raises_database_unavailable(url, reason):
     assert str(raised.value) == f"database {mask_password(url)} is unavailable: {reason}"
 
 
-def test_migrations_create_what_the_models_describe(database):
-    assert database.schema_revision() == head_revision()
-    with database.engine.connect() as connection:
+def test_migrations_create_what_the_models_describe(database_url, tmp_path):
+    with migrated_by_alembic(database_url, tmp_path) as migrated, migrated.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert connection.scalar(sa.text("SELECT version_num FROM alembic_version")) == head_revision()
     assert differences == []
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from newscrawl.storage import DatabaseUnavailable, migrate, open_database
-from tests.storage.support import make_article
+from tests.storage.support import make_article, migrated_by_alembic
 
 # Prints the schema revision open_database finds and whether alembic was imported to find it.
 OPEN_AND_REPORT = (
@@ -85,8 +85,8 @@ def _schema_and_rows(engine: sa.Engine) -> dict:
                 "indexes": sorted(inspector.get_indexes(table), key=repr),
                 "unique": sorted(inspector.get_unique_constraints(table), key=repr),
                 "checks": sorted(inspector.get_check_constraints(table), key=repr),
-                "rows": sorted((sorted(row.items()) for row in connection.execute(sa.text(f"SELECT * FROM {table}")).mappings()),
-                               key=repr),
+                "rows": sorted((sorted(row.items())
+                                for row in connection.execute(sa.text(f"SELECT * FROM {table}")).mappings()), key=repr),
             }
     return described
 
@@ -94,31 +94,10 @@ def _schema_and_rows(engine: sa.Engine) -> dict:
 def test_a_new_database_made_at_the_head_is_the_one_the_migrations_make(database_url, tmp_path):
     """open_database makes a new database from the models and migrate.SEED_ROWS; every revision's
     script run by alembic from an empty database must leave exactly the same schema and rows."""
-    from alembic import command
-
     with open_database(database_url) as made:
         direct = _schema_and_rows(made.engine)
-    if database_url.startswith("sqlite"):
-        migrated_url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        migrated = sa.create_engine(migrated_url)
-        cleanup = migrated.dispose
-    else:
-        from tests.storage.support import fresh_postgres_schema
-
-        schema = fresh_postgres_schema()
-        migrated = sa.create_engine(schema.__enter__())
-
-        def cleanup() -> None:
-            migrated.dispose()
-            schema.__exit__(None, None, None)
-    try:
-        config = migrate.alembic_config()
-        with migrated.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+    with migrated_by_alembic(database_url, tmp_path) as migrated:
         assert _schema_and_rows(migrated) == direct
-    finally:
-        cleanup()
     assert direct["alembic_version"]["rows"] == [[("version_num", migrate.head_revision())]]
     assert [dict(row)["scheme"] for row in direct["near_duplicate_settings"]["rows"]] == ["words32"]
     assert direct["articles"]["rows"] == [] and len(direct["articles"]["columns"]) == 34

@@ -130,7 +130,10 @@ EXTENSIONS = {
     "newscrawl.crawl_database.CrawlDatabase": 490,  # the crawl's one database connection (see its module)
     "newscrawl.extraction_workers.ExtractionWorkers": 495,  # article extraction on worker processes
     "newscrawl.extensions.RunSummary": 500,
+    "newscrawl.gc_tuning.GcTuning": 510,  # fewer garbage collections on the reactor thread (see its module)
 }
+# The crawl process's first garbage-collection threshold (Python's is 700); 0 keeps Python's own.
+NEWSCRAWL_GC_THRESHOLD = 5_000
 # Off: both hand control of a process that holds database credentials to whoever reaches the
 # port (the telnet console prints its password in the log; the remote-control server runs Python
 # sent to it). Turn one on for debugging only: -s TELNETCONSOLE_ENABLED=True.

@@ -12,7 +12,7 @@ extraction workers it never runs (their allocations and frees balance), so they 
 ``GcTuning`` (an extension, EXTENSIONS) raises the first threshold to NEWSCRAWL_GC_THRESHOLD when the
 spider opens, keeping Python's ratios between the generations, and puts Python's own back when it
 closes. With 5,000 the collector took 0.28-0.33 s in the same crawls at the same peak RSS (166-170 MB);
-10,000 and 20,000 saved a few hundredths of a second more and held 6-14 MB more of waiting garbage.
+10,000 and 20,000 saved 0.05-0.1 s more and held 6-14 MB more of waiting garbage.
 NEWSCRAWL_GC_THRESHOLD = 0 switches it off (NotConfigured).
 """
 

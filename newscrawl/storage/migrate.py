@@ -99,10 +99,10 @@ def upgrade(engine: Engine) -> None:
     with write_connection(engine) as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-        refuse_unversioned_tables(connection)
         recorded = _recorded_revision(connection)
-        if recorded is None:  # and none of newscrawl's tables, or it would have been refused
-            create_at_head(connection)
+        if recorded is None:
+            refuse_unversioned_tables(connection)
+            create_at_head(connection)  # none of newscrawl's tables, or they were refused above
             return
         if recorded == head_revision():  # another process made or migrated it while this one waited
             return
@@ -126,14 +126,12 @@ def create_at_head(connection: Connection) -> None:
 
 
 def refuse_unversioned_tables(connection: Connection) -> None:
-    """Raise UnknownRevision when newscrawl's tables exist without an alembic_version row.
+    """Raise UnknownRevision when newscrawl's tables exist; for a database with no alembic_version row.
 
     Migrating from "no revision" would try to create the tables again and fail halfway; which
     revision they are is the operator's to say (newscrawl db stamp). Checked inside the migration
     transaction, so a process that finds the tables another one has just created is not refused.
     """
-    if _recorded_revision(connection) is not None:
-        return
     inspector = inspect(connection)
     tables = set(inspector.get_table_names())
     ours = sorted(tables & {mark for marks in REVISION_MARKS.values() for mark in marks if "." not in mark})

@@ -92,6 +92,14 @@ def crawl_env(replica: Replica, workdir: Path) -> dict[str, str]:
     return env
 
 
+def killable_temp(exports: Path) -> Path:
+    """A TMPDIR beside ``exports`` for a crawl a test may kill: one killed with SIGKILL leaves its
+    extraction workers' multiprocessing folder (the forkserver's socket) behind, there rather than in /tmp."""
+    folder = exports.with_name(f"{exports.name}.tmp")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def run_crawl(replica: Replica, workdir: Path, *arguments: str, timeout: float = 90, spider: str = "detikinet") -> Run:
     """``scrapy crawl <spider> <arguments>`` against the replica; the replica's log is reset first."""
     workdir.mkdir(parents=True, exist_ok=True)

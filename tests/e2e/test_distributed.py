@@ -30,7 +30,7 @@ from tests.replica import CRAWL_RANGE
 from tests.replica.sitemap import GONE_PATH, ORIGIN
 from tests.storage.support import fresh_postgres_schema
 
-from .conftest import FAST, REPO, Run, crawl_env
+from .conftest import FAST, REPO, Run, crawl_env, killable_temp
 
 SINCE, UNTIL = CRAWL_RANGE
 RANGE_ARGUMENTS = ("-a", f"since={SINCE}", "-a", f"until={UNTIL}")
@@ -52,14 +52,6 @@ class SharedRun:
     keys_left: list[str]
     database_url: str
     db: dict
-
-
-def killable_temp(workdir: Path) -> Path:
-    """A temporary folder for a crawl that may be killed: one killed with SIGKILL leaves its extraction
-    workers' multiprocessing folder (the forkserver's socket) behind, here rather than in /tmp."""
-    folder = workdir.with_name(f"{workdir.name}.tmp")
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def start_worker(replica, workdir: Path, database_url: str, prefix: str, *arguments: str, redis_url: str = REDIS_URL,

@@ -23,7 +23,7 @@ from newscrawl.archive import read_response
 from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.settings import DOWNLOAD_MAXSIZE
 from newscrawl.storage import open_database
-from tests.e2e.conftest import FAST, REPO, Run, crawl_env
+from tests.e2e.conftest import FAST, REPO, Run, crawl_env, killable_temp
 from tests.replica import Replica
 
 BIN = Path(sys.executable).parent  # where `scrapy` and `newscrawl` are installed
@@ -155,13 +155,9 @@ def run_crawl(replica, database_url: str, exports: Path, *arguments: str, timeou
 
 
 def start_crawl(replica, database_url: str, exports: Path, *arguments: str) -> subprocess.Popen:
-    """The same crawl, started; its log is read from ``stderr`` as it comes. Its temporary files go
-    beside ``exports``: a crawl killed with SIGKILL leaves its extraction workers' multiprocessing
-    folder (the forkserver's socket) behind, there rather than in /tmp."""
+    """The same crawl, started; its log is read from ``stderr`` as it comes (its TMPDIR: killable_temp)."""
     replica.reset()
-    temp = exports.parent / "tmp"
-    temp.mkdir(parents=True, exist_ok=True)
-    env = {**crawl_environment(replica, database_url), "TMPDIR": str(temp)}
+    env = {**crawl_environment(replica, database_url), "TMPDIR": str(killable_temp(exports))}
     return subprocess.Popen(crawl_command(exports, *arguments), cwd=REPO, env=env,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
 

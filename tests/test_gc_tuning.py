@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import gc
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.gc_tuning import GcTuning
+from newscrawl.warc_middlewares import BadSetting
 from newscrawl.spiders.detikinet import DetikInetSpider
 from tests.support import project_crawler
 
@@ -34,9 +40,27 @@ def test_the_threshold_is_raised_while_the_spider_runs_and_put_back_after(python
     assert gc.get_threshold() == (700, 10, 10)
 
 
-def test_zero_keeps_pythons_thresholds_and_a_negative_value_is_refused(python_thresholds):
+def test_zero_keeps_pythons_thresholds_and_anything_but_a_whole_number_is_refused(python_thresholds):
     with pytest.raises(NotConfigured):
         GcTuning.from_crawler(project_crawler(DetikInetSpider, NEWSCRAWL_GC_THRESHOLD=0))
     with pytest.raises(ValueError, match="NEWSCRAWL_GC_THRESHOLD must be 0 .* or more, not -5"):
         GcTuning.from_crawler(project_crawler(DetikInetSpider, NEWSCRAWL_GC_THRESHOLD=-5))
+    for value in ("ten", "2.5", ""):
+        message = f"NEWSCRAWL_GC_THRESHOLD must be 0 (Python's own) or more, not {value!r}"
+        with pytest.raises(BadSetting, match="^" + re.escape(message) + "$"):
+            GcTuning.from_crawler(project_crawler(DetikInetSpider, NEWSCRAWL_GC_THRESHOLD=value))
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_the_crawl_command_refuses_a_bad_threshold_before_starting(tmp_path):
+    refused = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-a", "urls=https://inet.detik.com/cyberlife/d-1/a",
+         "-s", "NEWSCRAWL_GC_THRESHOLD=-1", "-s", f"NEWSCRAWL_EXPORTS_DIR={tmp_path}"],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "NEWSCRAWL_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr == ("scrapy crawl detikinet: error: NEWSCRAWL_GC_THRESHOLD must be 0 (Python's own) "
+                              "or more, not '-1'\n")
+    assert not (tmp_path / "db.sqlite3").exists()  # refused before the database was opened

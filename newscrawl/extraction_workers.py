@@ -48,6 +48,23 @@ def default_processes() -> int:
     return cores - 1 if cores > 1 else 0
 
 
+def extraction_processes(settings) -> int:
+    """NEWSCRAWL_EXTRACTION_PROCESSES, checked (the crawl command refuses a bad one before starting):
+    auto (or empty) is default_processes(), else a whole number, 0 or more."""
+    setting = settings.get("NEWSCRAWL_EXTRACTION_PROCESSES")
+    if setting in (None, "", "auto"):
+        return default_processes()
+    try:
+        processes = int(str(setting).strip())
+    except ValueError:
+        processes = -1
+    if processes < 0:
+        from .warc_middlewares import BadSetting  # here: the workers, which import this module, need none of it
+
+        raise BadSetting(f"NEWSCRAWL_EXTRACTION_PROCESSES must be 0 or more, or auto, not {setting!r}")
+    return processes
+
+
 class ExtractionWorkers:
     def __init__(self, crawler, processes: int) -> None:
         self.crawler = crawler
@@ -56,11 +73,7 @@ class ExtractionWorkers:
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractionWorkers":
-        setting = crawler.settings.get("NEWSCRAWL_EXTRACTION_PROCESSES")
-        processes = default_processes() if setting in (None, "", "auto") else crawler.settings.getint(
-            "NEWSCRAWL_EXTRACTION_PROCESSES")
-        if processes < 0:
-            raise ValueError(f"NEWSCRAWL_EXTRACTION_PROCESSES must be 0 or more, or auto, not {setting!r}")
+        processes = extraction_processes(crawler.settings)
         if processes == 0:
             raise NotConfigured("NEWSCRAWL_EXTRACTION_PROCESSES is 0: the spider extracts in its own thread")
         workers = cls(crawler, processes)
@@ -104,4 +117,4 @@ class ExtractionWorkers:
             self.pool = None
 
 
-__all__ = ["ExtractionWorkers", "default_processes", "extract", "extract_signed"]
+__all__ = ["ExtractionWorkers", "default_processes", "extract", "extract_signed", "extraction_processes"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 
 import pytest
@@ -15,6 +16,7 @@ from newscrawl.extraction import extract
 from newscrawl.extraction_workers import ExtractionWorkers, default_processes
 from newscrawl.spiders.detikinet import DetikInetSpider
 from tests.conftest import FETCHED_AT, PAGES, load_case
+from newscrawl.warc_middlewares import BadSetting
 from tests.support import project_crawler, wait_for
 
 CASE = PAGES / "detikinet-2022-12-10-d-6453192.json"
@@ -30,6 +32,10 @@ def test_the_setting_switches_the_workers_off_and_auto_keeps_a_core():
         ExtractionWorkers.from_crawler(project_crawler(DetikInetSpider, NEWSCRAWL_EXTRACTION_PROCESSES=0))
     with pytest.raises(ValueError, match="NEWSCRAWL_EXTRACTION_PROCESSES must be 0 or more"):
         ExtractionWorkers.from_crawler(project_crawler(DetikInetSpider, NEWSCRAWL_EXTRACTION_PROCESSES=-1))
+    for value in ("two", "1.5"):
+        message = f"NEWSCRAWL_EXTRACTION_PROCESSES must be 0 or more, or auto, not '{value}'"
+        with pytest.raises(BadSetting, match="^" + re.escape(message) + "$"):
+            ExtractionWorkers.from_crawler(project_crawler(DetikInetSpider, NEWSCRAWL_EXTRACTION_PROCESSES=value))
     cores = os.cpu_count() or 1
     assert default_processes() == (cores - 1 if cores > 1 else 0)
 

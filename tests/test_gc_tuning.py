@@ -52,15 +52,18 @@ def test_zero_keeps_pythons_thresholds_and_anything_but_a_whole_number_is_refuse
     assert gc.get_threshold() == (700, 10, 10)
 
 
-def test_the_crawl_command_refuses_a_bad_threshold_before_starting(tmp_path):
+@pytest.mark.parametrize(("setting", "message"), [
+    ("NEWSCRAWL_GC_THRESHOLD=-1", "NEWSCRAWL_GC_THRESHOLD must be 0 (Python's own) or more, not '-1'"),
+    ("NEWSCRAWL_EXTRACTION_PROCESSES=two", "NEWSCRAWL_EXTRACTION_PROCESSES must be 0 or more, or auto, not 'two'"),
+])
+def test_the_crawl_command_refuses_a_bad_process_setting_before_starting(tmp_path, setting, message):
     refused = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "detikinet", "-a", "urls=https://inet.detik.com/cyberlife/d-1/a",
-         "-s", "NEWSCRAWL_GC_THRESHOLD=-1", "-s", f"NEWSCRAWL_EXPORTS_DIR={tmp_path}"],
+         "-s", setting, "-s", f"NEWSCRAWL_EXPORTS_DIR={tmp_path}"],
         cwd=Path(__file__).resolve().parents[1],
         env={**os.environ, "NEWSCRAWL_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
         capture_output=True, text=True, timeout=120,
     )
     assert refused.returncode == 2
-    assert refused.stderr == ("scrapy crawl detikinet: error: NEWSCRAWL_GC_THRESHOLD must be 0 (Python's own) "
-                              "or more, not '-1'\n")
+    assert refused.stderr == f"scrapy crawl detikinet: error: {message}\n"
     assert not (tmp_path / "db.sqlite3").exists()  # refused before the database was opened

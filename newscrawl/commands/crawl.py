@@ -1,7 +1,7 @@
 """`scrapy crawl` with additions for unattended runs:
-* bad -a arguments, a bad NEWSCRAWL_WARC_GZIP_LEVEL or NEWSCRAWL_GC_THRESHOLD and an unreachable or
-  misconfigured database (or Redis, with REDIS_URL) are refused in one line (exit 2) before anything
-  is fetched;
+* bad -a arguments, a bad NEWSCRAWL_WARC_GZIP_LEVEL, NEWSCRAWL_GC_THRESHOLD or
+  NEWSCRAWL_EXTRACTION_PROCESSES and an unreachable or misconfigured database (or Redis, with REDIS_URL)
+  are refused in one line (exit 2) before anything is fetched;
 * one crawl at a time per database: a second run while one is active exits at once (exit 3)
   naming the active run (with REDIS_URL set, several processes share one crawl on purpose, so
   the lock is not taken);
@@ -15,6 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
 
 from newscrawl.distributed import SharedCrawlUnavailable, check_redis
+from newscrawl.extraction_workers import extraction_processes
 from newscrawl.gc_tuning import gc_threshold
 from newscrawl.masking import mask_secrets
 from newscrawl.spiders.arguments import ArgumentError, plan_crawl
@@ -49,6 +50,7 @@ class Command(ScrapyCrawlCommand):
             warc_gzip_level(self.settings)
             warc_compressor(self.settings)
             gc_threshold(self.settings)
+            extraction_processes(self.settings)
         except BadSetting as error:
             self.refuse(str(error), EXIT_BAD_ARGUMENTS)
         if self.settings.get("REDIS_URL"):

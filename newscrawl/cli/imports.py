@@ -27,17 +27,22 @@ from newscrawl.cli.results import Extracted
 from newscrawl.cli.shared_bodies import ParkedPage, ring_for
 from newscrawl.cli.sources import Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
-from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
+from newscrawl.storage import Database, DatabaseUnavailable, Refusal
 
 BATCH_SIZE = 100
 EXTRACT_PAGE_MODULE = "newscrawl.cli.import_worker"  # not imported here: see newscrawl.cli.import_worker
 
 
 class Tally:
+    """What the run did. ``stored`` and ``refused`` are counted by the store's thread, as each batch
+    is committed, the rest by the caller's: a Ctrl-C (raised on the caller's thread only) can then
+    not come between a batch's commit and its count."""
+
     def __init__(self) -> None:
         self.stored: Counter[str] = Counter(new=0, changed=0, unchanged=0)
         self.skipped: Counter[str] = Counter()
         self.bad: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()  # records of the input the database would not take
 
     def passed(self, where: str, reason: str, message: str, skipped: bool) -> None:
         if skipped:
@@ -46,8 +51,11 @@ class Tally:
             self.bad[reason] += 1
             print(f"{where}: {reason}: {message}", file=sys.stderr)
 
+    def all_bad(self) -> Counter[str]:
+        return self.bad + self.refused
+
     def counts(self) -> dict[str, Any]:
-        return {**self.stored, "skipped": dict(self.skipped), "bad": dict(self.bad)}
+        return {**self.stored, "skipped": dict(self.skipped), "bad": dict(self.all_bad())}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         batch.close()
         database.finish_run(run_id, tally.counts(), "finished")
     print(_summary(tally))
-    return 1 if tally.bad else 0
+    return 1 if tally.all_bad() else 0
 
 
 def _record_failed_run(database: Database, run_id: int, tally: Tally) -> None:
@@ -114,9 +122,9 @@ class _Batch:
     own while the next one is extracted: numpy, SQLite and the database drivers let go of the GIL
     while they compute, execute and commit, so that time overlaps the extraction instead of adding
     to it (one process imported at 0.75 of its floor storing on the caller's thread, 0.86 this way).
-    One batch at most is being stored, and batches are stored in input order; its results are
-    counted on the caller's thread when the next batch is handed over (``wait``), where a
-    DatabaseUnavailable of the store is raised too.
+    One batch at most is being stored, and batches are stored in input order. The store's thread
+    counts a batch as it commits it (see ``Tally``); the caller's thread reports its refusals when
+    the next batch is handed over (``wait``), where a DatabaseUnavailable of the store is raised too.
     """
 
     def __init__(self, database: Database, run_id: int, tally: Tally) -> None:
@@ -127,7 +135,7 @@ class _Batch:
         self.signatures: dict[tuple[str, int], Signed] = {}
         self.keys: set[tuple[str, int]] = set()  # (publisher, article_id) of the records
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
-        self.storing: tuple[Future[list[Status | Refusal]], list[str]] | None = None
+        self.storing: Future[list[tuple[str, Refusal]]] | None = None
 
     def add(self, extracted: Extracted) -> None:
         record = extracted.record
@@ -145,7 +153,7 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the batch over to be stored, once the one before it is stored and counted."""
+        """Hand the batch over to be stored, once the one before it is stored."""
         records, wheres, captures, signatures = self.records, self.wheres, self.captures, self.signatures
         self.records, self.wheres, self.captures, self.signatures, self.keys = [], [], {}, {}, set()
         self.wait()
@@ -153,31 +161,36 @@ class _Batch:
             return
         # A record refused (its URL stored under another article id, a value the database will not
         # take) costs only itself: it is reported, the others are stored.
-        future = self.writer.submit(self._sign_and_store, records, captures, signatures)
-        self.storing = (future, wheres)
+        self.storing = self.writer.submit(self._sign_store_and_count, records, wheres, captures, signatures)
 
-    def _sign_and_store(self, records: list[dict[str, Any]], captures: dict[tuple[str, int], tuple[str, int]],
-                        signatures: dict[tuple[str, int], Signed]) -> list[Status | Refusal]:
+    def _sign_store_and_count(self, records: list[dict[str, Any]], wheres: list[str],
+                              captures: dict[tuple[str, int], tuple[str, int]],
+                              signatures: dict[tuple[str, int], Signed]) -> list[tuple[str, Refusal]]:
         # The store would sign what comes unsigned too, but inside its write transaction (holding
         # SQLite's lock from other writers): signed here, before it begins.
         for record in records:
             key = (record["publisher"], record["article_id"])
             if key not in signatures:
                 signatures[key] = signed(record["body"])
-        return self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
-                                            signatures=signatures)
-
-    def wait(self) -> None:
-        """Count the batch being stored once it is stored; what stopped its store is raised here."""
-        if self.storing is None:
-            return
-        future, wheres = self.storing
-        self.storing = None
-        for result, where in zip(future.result(), wheres, strict=True):
+        results = self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
+                                               signatures=signatures)
+        refusals = []
+        for result, where in zip(results, wheres, strict=True):
             if isinstance(result, Refusal):
-                self.tally.passed(where, result.reason, result.message, skipped=False)
+                self.tally.refused[result.reason] += 1
+                refusals.append((where, result))
             else:
                 self.tally.stored[result] += 1
+        return refusals
+
+    def wait(self) -> None:
+        """Wait for the batch being stored and report its refusals; what stopped its store is raised here."""
+        if self.storing is None:
+            return
+        refusals = self.storing.result()
+        self.storing = None
+        for where, refusal in refusals:
+            print(f"{where}: {refusal.reason}: {refusal.message}", file=sys.stderr)
 
     def close(self) -> None:
         """Let the batch being stored finish, whatever stopped the run (Ctrl-C included), so that
@@ -199,5 +212,6 @@ def _summary(tally: Tally) -> str:
         return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items())) or "none"
 
     lines.append(f"skipped {sum(tally.skipped.values())}: {show(tally.skipped)}")
-    lines.append(f"bad input {sum(tally.bad.values())}: {show(tally.bad)}")
+    bad = tally.all_bad()
+    lines.append(f"bad input {sum(bad.values())}: {show(bad)}")
     return "\n".join(lines)

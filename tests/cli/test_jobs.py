@@ -9,13 +9,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import near_duplicates
-from newscrawl.cli import main, shared_bodies, workers_module
+from newscrawl.cli import imports, main, shared_bodies, workers_module
 from newscrawl.cli.parallel import ordered_map
+from newscrawl.storage import Database
 from tests.archive.support import page_bytes, response_record
 from tests.support import wait_for
 
@@ -206,6 +208,45 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
     assert rerun.stdout.splitlines()[0] == (
         f"imported {len(ids)} articles: {len(ids) - stored} new, 0 changed, {stored} unchanged")
     assert _stored(database) == len(ids)
+
+
+def test_a_ctrl_c_while_a_batch_is_being_stored_counts_that_batch(tmp_path, capsys, monkeypatch):
+    """The Ctrl-C lands exactly while the caller waits for the second batch's commit (the moment
+    the subprocess test above hits only sometimes): that batch is committed, and counted."""
+    _warc(tmp_path / "in.warc.gz", 250)
+    database = tmp_path / "db.sqlite3"
+    waited = []
+    second_awaited = threading.Event()
+    wait = imports._Batch.wait
+
+    def counting_wait(batch):
+        if batch.storing is not None:
+            waited.append(batch.storing)
+            if len(waited) == 2:
+                second_awaited.set()
+        wait(batch)
+
+    stores = []
+    store = Database.store_isolated
+
+    def interrupted_store(database, records, **keywords):
+        stores.append(len(records))
+        if len(stores) == 2:  # the caller is (about to be) waiting for this one: interrupt it there
+            assert second_awaited.wait(timeout=60)
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        return store(database, records, **keywords)
+
+    monkeypatch.setattr(imports._Batch, "wait", counting_wait)
+    monkeypatch.setattr(Database, "store_isolated", interrupted_store)
+    arguments = ["import", str(tmp_path / "in.warc.gz"), "--database-url", f"sqlite:///{database}", "--jobs", "1"]
+    assert main(arguments) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "newscrawl: error: interrupted"
+    assert stores == [100, 100]
+    assert _stored(database) == 200
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT outcome FROM crawl_runs").fetchall() == [("failed",)]
+        counts = json.loads(connection.execute("SELECT counts FROM crawl_runs").fetchone()[0])
+    assert (counts["new"], counts["changed"], counts["unchanged"]) == (200, 0, 0)
 
 
 def _shared_memory() -> set[str]:

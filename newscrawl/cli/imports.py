@@ -92,9 +92,12 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{error}; {sum(tally.stored.values())} articles were stored before that: once the "
                            "database is available, import the same input again (what is stored already is "
                            "left as it is)") from error
-        except BaseException:
+        except BaseException as error:
             batch.close()
             _record_failed_run(database, run_id, tally)
+            if isinstance(error, KeyboardInterrupt):
+                print(f"import stopped; articles stored: {sum(tally.stored.values())}. Import the same input again "
+                      "to store the rest (what is stored already is left as it is)", file=sys.stderr)
             raise
         finally:
             if results is not None:

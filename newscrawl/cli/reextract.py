@@ -51,9 +51,16 @@ def run(args: argparse.Namespace) -> int:
                         writer.add(outcome_of.record, outcome_of.capture, outcome_of.signed)
             writer.flush()
             outcome = "finished"
+        except KeyboardInterrupt:
+            if not args.dry_run:
+                print(f"reextract stopped; new revisions stored: {writer.stored}. Run it again to finish (what "
+                      "it stored compares unchanged now)", file=sys.stderr)
+            raise
         finally:
             if run_id is not None:
-                database.finish_run(run_id, {**counts, "fields": dict(fields), "failures": dict(failures)}, outcome)
+                # "changed" counts what the extraction found; "stored" what reached the database.
+                database.finish_run(run_id, {**counts, "stored": writer.stored, "fields": dict(fields),
+                                             "failures": dict(failures)}, outcome)
     print(_summary(counts, fields, failures, args.dry_run))
     return 1 if counts["failed"] else 0
 
@@ -67,6 +74,7 @@ class _Writer:
         self.records: list[dict[str, Any]] = []
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
         self.signatures: dict[tuple[str, int], Signed] = {}
+        self.stored = 0  # changed versions stored, batch by batch
 
     def add(self, record: dict[str, Any], capture: tuple[str, int], signature: Signed | None = None) -> None:
         self.records.append(record)
@@ -81,6 +89,7 @@ class _Writer:
         if self.records:
             self.database.store_articles(self.records, reason="reextract", run_id=self.run_id, captures=self.captures,
                                          signatures=self.signatures)
+            self.stored += len(self.records)
         self.records, self.captures, self.signatures = [], {}, {}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from newscrawl.cli import main
-from newscrawl.storage import fields_hash, open_database
+from newscrawl.cli import main, reextract
+from newscrawl.storage import Database, fields_hash, open_database
 from tests.storage.support import make_article
 
 
@@ -111,3 +111,37 @@ def test_a_missing_warc_file_is_reported_and_fails_the_run(recorded_copy, capsys
         "failed: missing_file 1",
     ]
     assert captured.err.startswith("article 4346915 (warc/detikinet-")
+
+
+def test_a_ctrl_c_records_what_was_stored_and_says_to_run_again(recorded_copy, capsys, monkeypatch):
+    _spoil(recorded_copy, 6453192, body="Teks lama yang salah.")
+    _spoil(recorded_copy, 4346915, headline="Judul lama")
+    monkeypatch.setattr(reextract, "BATCH_SIZE", 1)  # each changed version stored on its own
+    stores = []
+    store = Database.store_articles
+
+    def interrupted_store(database, records, **keywords):
+        stores.append([record["article_id"] for record in records])
+        if len(stores) == 2:
+            raise KeyboardInterrupt  # Ctrl-C as the second version's store begins
+        return store(database, records, **keywords)
+
+    monkeypatch.setattr(Database, "store_articles", interrupted_store)
+    assert _run(recorded_copy) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-2:] == [
+        "reextract stopped; new revisions stored: 1. Run it again to finish (what it stored compares unchanged now)",
+        "newscrawl: error: interrupted"]
+    assert len(stores) == 2
+    stored = [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"]
+    assert stored == stores[0]
+    with sqlite3.connect(recorded_copy / "db.sqlite3") as connection:
+        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
+    counts = json.loads(counts)
+    assert (outcome, counts["changed"], counts["stored"]) == ("failed", 2, 1)
+
+    monkeypatch.setattr(Database, "store_articles", store)
+    assert _run(recorded_copy) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "re-extracted 5 of 5 articles: 1 changed (stored as new revisions), 4 unchanged, "
+        "0 without an archived response, 0 failed")
+    assert sorted(row[0] for row in _revisions(recorded_copy) if row[2] == "reextract") == [4346915, 6453192]

@@ -191,6 +191,7 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
             os.killpg(child.pid, signal.SIGKILL)
     assert child.returncode == 130, err
     assert err.strip().splitlines()[-1] == "newscrawl: error: interrupted"
+    said = err.strip().splitlines()[-2]
     wait_for(lambda: _group_gone(child.pid), timeout=30)  # no worker (nor forkserver) of the group is left
     assert _shared_memory() == shared_memory_before  # the ring of page bodies is given back
     stored = _stored(database)
@@ -200,6 +201,8 @@ def test_ctrl_c_stops_the_workers_and_the_rerun_stores_the_rest(tmp_path, jobs):
         # The batch being stored when Ctrl-C came was let finish, and counted: the run says what is stored.
         counts = json.loads(connection.execute("SELECT counts FROM crawl_runs").fetchone()[0])
         assert (counts["new"], counts["changed"], counts["unchanged"]) == (stored, 0, 0)
+        assert said == (f"import stopped; articles stored: {stored}. Import the same input again to store the "
+                        "rest (what is stored already is left as it is)")
         # Whole batches only: every stored article has its revision and capture.
         assert connection.execute("SELECT count(*) FROM article_revisions WHERE warc_offset IS NOT NULL").fetchone()[0] == stored
 
@@ -240,7 +243,10 @@ def test_a_ctrl_c_while_a_batch_is_being_stored_counts_that_batch(tmp_path, caps
     monkeypatch.setattr(Database, "store_isolated", interrupted_store)
     arguments = ["import", str(tmp_path / "in.warc.gz"), "--database-url", f"sqlite:///{database}", "--jobs", "1"]
     assert main(arguments) == 130
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "newscrawl: error: interrupted"
+    assert capsys.readouterr().err.strip().splitlines()[-2:] == [
+        "import stopped; articles stored: 200. Import the same input again to store the rest (what is stored "
+        "already is left as it is)",
+        "newscrawl: error: interrupted"]
     assert stores == [100, 100]
     assert _stored(database) == 200
     with sqlite3.connect(database) as connection:

@@ -27,7 +27,7 @@ from newscrawl.cli.results import Extracted
 from newscrawl.cli.shared_bodies import ParkedPage, ring_for
 from newscrawl.cli.sources import Page, Passed, read_inputs
 from newscrawl.near_duplicates import Signed, signed
-from newscrawl.storage import Database, DatabaseUnavailable, Refusal
+from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
 
 BATCH_SIZE = 100
 EXTRACT_PAGE_MODULE = "newscrawl.cli.import_worker"  # not imported here: see newscrawl.cli.import_worker
@@ -175,14 +175,26 @@ class _Batch:
             key = (record["publisher"], record["article_id"])
             if key not in signatures:
                 signatures[key] = signed(record["body"])
-        results = self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
-                                               signatures=signatures)
+        results: list[Status | Refusal | None] = [None] * len(records)
+        try:
+            self.database.store_isolated(records, reason="import", run_id=self.run_id, captures=captures,
+                                         signatures=signatures, results=results)
+        except BaseException:
+            # The database went away while the batch was stored record by record (one of them was
+            # refused): what was stored before that is in ``results``, and counted; the caller hears
+            # only of the error, so the refusals are said here.
+            for where, refusal in self._count(results, wheres):
+                print(f"{where}: {refusal.reason}: {refusal.message}", file=sys.stderr)
+            raise
+        return self._count(results, wheres)
+
+    def _count(self, results: list[Status | Refusal | None], wheres: list[str]) -> list[tuple[str, Refusal]]:
         refusals = []
         for result, where in zip(results, wheres, strict=True):
             if isinstance(result, Refusal):
                 self.tally.refused[result.reason] += 1
                 refusals.append((where, result))
-            else:
+            elif result is not None:
                 self.tally.stored[result] += 1
         return refusals
 

@@ -17,8 +17,9 @@ from warcio.warcwriter import WARCWriter
 from newscrawl import near_duplicates
 from newscrawl.cli import imports, main, shared_bodies, workers_module
 from newscrawl.cli.parallel import ordered_map
-from newscrawl.storage import Database
+from newscrawl.storage import Database, DatabaseUnavailable, open_database
 from tests.archive.support import page_bytes, response_record
+from tests.storage.support import make_article
 from tests.support import wait_for
 
 TEMPLATE = "noise-2020s"  # a 2020s article; its id is replaced to make many different articles
@@ -253,6 +254,40 @@ def test_a_ctrl_c_while_a_batch_is_being_stored_counts_that_batch(tmp_path, caps
         assert connection.execute("SELECT outcome FROM crawl_runs").fetchall() == [("failed",)]
         counts = json.loads(connection.execute("SELECT counts FROM crawl_runs").fetchone()[0])
     assert (counts["new"], counts["changed"], counts["unchanged"]) == (200, 0, 0)
+
+
+def test_an_outage_while_a_batch_is_stored_record_by_record_counts_what_was_stored(tmp_path, capsys, monkeypatch):
+    """A refused record makes the store take its batch record by record; the database then goes away
+    at the fourth: the two stored before the refusal are counted, and the refusal is said."""
+    ids = _warc(tmp_path / "in.warc.gz", 5)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    taken = f"https://inet.detik.com/science/d-{ids[2]}/roket-falcon-9-cetak-rekor-booster-mendarat-untuk-ke-20-kalinya"
+    with open_database(url) as database:
+        database.store_articles([make_article(1, url=taken)], reason="load")  # the third article's URL
+    singles = []
+    store = Database.store_articles
+
+    def failing_store(database, records, *arguments, **keywords):
+        if len(records) == 1:
+            singles.append(records[0]["article_id"])
+            if len(singles) == 4:
+                raise DatabaseUnavailable(url, "connection lost")
+        return store(database, records, *arguments, **keywords)
+
+    monkeypatch.setattr(Database, "store_articles", failing_store)
+    assert main(["import", str(tmp_path / "in.warc.gz"), "--database-url", url, "--jobs", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert singles == ids[:4]
+    assert err[-2].endswith(f": conflicting_record: url {taken} is already stored under article_id 1")
+    assert err[-1] == (f"newscrawl: error: database {url} is unavailable: connection lost; 2 articles were stored "
+                       "before that: once the database is available, import the same input again (what is stored "
+                       "already is left as it is)")
+    with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
+        assert [row[0] for row in connection.execute("SELECT article_id FROM articles ORDER BY article_id")] == \
+            [1, *ids[:2]]
+        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs WHERE kind = 'import'").fetchone()
+    counts = json.loads(counts)
+    assert (outcome, counts["new"], counts["bad"]) == ("failed", 2, {"conflicting_record": 1})
 
 
 def _shared_memory() -> set[str]:

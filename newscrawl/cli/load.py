@@ -13,7 +13,7 @@ from newscrawl.cli.common import open_from_args
 from newscrawl.cli.errors import CliError
 from newscrawl.cli.formats import SourceRecord, format_module, format_of
 from newscrawl.sites import parse_url
-from newscrawl.storage import Database, DatabaseUnavailable, InvalidRecord, Refusal, normalise_record
+from newscrawl.storage import Database, DatabaseUnavailable, InvalidRecord, Refusal, Status, normalise_record
 
 # Records per transaction: big enough to be quick, small enough to keep memory flat.
 BATCH_SIZE = 500
@@ -96,15 +96,24 @@ def _load(database: Database, source: Iterator[SourceRecord], counts: Counter[st
 def _store(
     database: Database, batch: list[tuple[str, dict[str, Any] | None, str | None]], counts: Counter[str], run_id: int
 ) -> None:
-    """Store a batch's valid records; report every refused one in the order of the file."""
+    """Store a batch's valid records; report every refused one in the order of the file.
+
+    When the database goes away while the batch is stored record by record (one was refused),
+    what was stored and refused before that is counted and reported all the same: store_isolated
+    fills ``results`` as it goes."""
     valid = [record for _, record, error in batch if error is None]
-    results = iter(database.store_isolated(valid, reason="load", run_id=run_id) if valid else ())
-    for location, _, error in batch:
-        result = next(results) if error is None else None
-        if isinstance(result, Refusal):
-            error = result.message
-        if error is not None:
-            counts["invalid"] += 1
-            print(f"{location}: {error}", file=sys.stderr)
-        else:
-            counts[result] += 1
+    results: list[Status | Refusal | None] = [None] * len(valid)
+    try:
+        if valid:
+            database.store_isolated(valid, reason="load", run_id=run_id, results=results)
+    finally:
+        stored = iter(results)
+        for location, _, error in batch:
+            result = next(stored) if error is None else None
+            if isinstance(result, Refusal):
+                error = result.message
+            if error is not None:
+                counts["invalid"] += 1
+                print(f"{location}: {error}", file=sys.stderr)
+            elif result is not None:
+                counts[result] += 1

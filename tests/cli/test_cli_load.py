@@ -1,9 +1,10 @@
 import json
+import sqlite3
 
 import sqlalchemy as sa
 
 from newscrawl.cli import main
-from newscrawl.storage import open_database
+from newscrawl.storage import Database, DatabaseUnavailable, open_database
 from tests.storage.support import make_article, table_counts
 
 
@@ -141,3 +142,39 @@ def test_lines_json_cannot_turn_into_python_values_are_reported_and_the_rest_loa
         "use sys.set_int_max_str_digits() to increase the limit",
         "line 2: invalid JSON: nested too deeply",
     ]
+
+
+def test_an_outage_while_a_batch_is_stored_record_by_record_counts_what_was_stored(sqlite_url, tmp_path, capsys,
+                                                                                  monkeypatch):
+    """A refused record makes the store take the batch record by record; the database then goes away
+    at the fourth: the two stored before the refusal are counted, and the refusal is reported."""
+    with open_database(sqlite_url) as database:
+        database.store_articles([make_article(1)], reason="load")
+    taken = make_article(13, url=make_article(1)["url"])
+    source = write_lines(tmp_path / "feed.jsonl", [json.dumps(record) for record in (
+        make_article(11), make_article(12), taken, make_article(14), make_article(15))])
+    singles = []
+    store = Database.store_articles
+
+    def failing_store(database, records, *arguments, **keywords):
+        if len(records) == 1:
+            singles.append(records[0]["article_id"])
+            if len(singles) == 4:
+                raise DatabaseUnavailable(sqlite_url, "connection lost")
+        return store(database, records, *arguments, **keywords)
+
+    monkeypatch.setattr(Database, "store_articles", failing_store)
+    assert load(sqlite_url, source) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert singles == [11, 12, 13, 14]
+    assert err == [
+        f"line 3: url {taken['url']} is already stored under article_id 1",
+        f"newscrawl: error: database {sqlite_url} is unavailable: connection lost; 2 records of {source} were "
+        "stored before that: once the database is available, load the file again (what is stored already is "
+        "left as it is)",
+    ]
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as connection:
+        assert [row[0] for row in connection.execute("SELECT article_id FROM articles ORDER BY article_id")] == [1, 11, 12]
+        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs WHERE kind = 'load' "
+                                             "ORDER BY id DESC").fetchone()
+    assert (outcome, json.loads(counts)) == ("failed", {"new": 2, "changed": 0, "unchanged": 0, "invalid": 1})

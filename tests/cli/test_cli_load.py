@@ -4,8 +4,8 @@ import sqlite3
 import sqlalchemy as sa
 
 from newscrawl.cli import main
-from newscrawl.storage import Database, DatabaseUnavailable, open_database
-from tests.storage.support import make_article, table_counts
+from newscrawl.storage import open_database
+from tests.storage.support import make_article, outage_at_single_store, table_counts
 
 
 def write_lines(path, lines):
@@ -153,17 +153,7 @@ def test_an_outage_while_a_batch_is_stored_record_by_record_counts_what_was_stor
     taken = make_article(13, url=make_article(1)["url"])
     source = write_lines(tmp_path / "feed.jsonl", [json.dumps(record) for record in (
         make_article(11), make_article(12), taken, make_article(14), make_article(15))])
-    singles = []
-    store = Database.store_articles
-
-    def failing_store(database, records, *arguments, **keywords):
-        if len(records) == 1:
-            singles.append(records[0]["article_id"])
-            if len(singles) == 4:
-                raise DatabaseUnavailable(sqlite_url, "connection lost")
-        return store(database, records, *arguments, **keywords)
-
-    monkeypatch.setattr(Database, "store_articles", failing_store)
+    singles = outage_at_single_store(monkeypatch, sqlite_url, at=4)
     assert load(sqlite_url, source) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert singles == [11, 12, 13, 14]

@@ -17,9 +17,9 @@ from warcio.warcwriter import WARCWriter
 from newscrawl import near_duplicates
 from newscrawl.cli import imports, main, shared_bodies, workers_module
 from newscrawl.cli.parallel import ordered_map
-from newscrawl.storage import Database, DatabaseUnavailable, open_database
+from newscrawl.storage import Database, open_database
 from tests.archive.support import page_bytes, response_record
-from tests.storage.support import make_article
+from tests.storage.support import make_article, outage_at_single_store
 from tests.support import wait_for
 
 TEMPLATE = "noise-2020s"  # a 2020s article; its id is replaced to make many different articles
@@ -264,17 +264,7 @@ def test_an_outage_while_a_batch_is_stored_record_by_record_counts_what_was_stor
     taken = f"https://inet.detik.com/science/d-{ids[2]}/roket-falcon-9-cetak-rekor-booster-mendarat-untuk-ke-20-kalinya"
     with open_database(url) as database:
         database.store_articles([make_article(1, url=taken)], reason="load")  # the third article's URL
-    singles = []
-    store = Database.store_articles
-
-    def failing_store(database, records, *arguments, **keywords):
-        if len(records) == 1:
-            singles.append(records[0]["article_id"])
-            if len(singles) == 4:
-                raise DatabaseUnavailable(url, "connection lost")
-        return store(database, records, *arguments, **keywords)
-
-    monkeypatch.setattr(Database, "store_articles", failing_store)
+    singles = outage_at_single_store(monkeypatch, url, at=4)
     assert main(["import", str(tmp_path / "in.warc.gz"), "--database-url", url, "--jobs", "1"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert singles == ids[:4]

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from newscrawl.storage import Database, open_database
+from newscrawl.storage import Database, DatabaseUnavailable, open_database
 
 POSTGRES_URL = os.environ.get(
     "NEWSCRAWL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -159,3 +159,21 @@ def revisions(database: Database, article_id: int, publisher: str = "detik") -> 
             {"publisher": publisher, "id": article_id},
         )
         return [tuple(row) for row in rows]
+
+
+def outage_at_single_store(monkeypatch, url: str, at: int) -> list[int]:
+    """Make the database "go away" at the ``at``-th store of a single record (what store_isolated does
+    record by record once one is refused): that call raises DatabaseUnavailable before storing. The
+    list returned fills with the article ids of those single-record stores, in order."""
+    singles: list[int] = []
+    store = Database.store_articles
+
+    def failing_store(database, records, *arguments, **keywords):
+        if len(records) == 1:
+            singles.append(records[0]["article_id"])
+            if len(singles) == at:
+                raise DatabaseUnavailable(url, "connection lost")
+        return store(database, records, *arguments, **keywords)
+
+    monkeypatch.setattr(Database, "store_articles", failing_store)
+    return singles

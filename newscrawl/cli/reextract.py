@@ -18,7 +18,7 @@ from newscrawl.cli.common import open_from_args
 from newscrawl.cli.parallel import WorkerFunction, ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.near_duplicates import Signed
-from newscrawl.storage import Database
+from newscrawl.storage import Database, Refusal, Status
 
 BATCH_SIZE = 200
 REEXTRACT_MODULE = "newscrawl.cli.reextract_worker"  # not imported here: see newscrawl.cli.reextract_worker
@@ -35,6 +35,18 @@ def run(args: argparse.Namespace) -> int:
         run_id = None if args.dry_run else database.start_run("reextract", arguments)
         writer = _Writer(database, run_id)
         outcome = "failed"
+
+        def count_refused() -> None:
+            # A changed version the database refused is a failed article, and its changes are not made.
+            nonlocal fields
+            for record, changed, refusal in writer.take_refused():
+                counts["changed"] -= 1
+                counts["failed"] += 1
+                failures[refusal.reason] += 1
+                fields -= Counter(changed)
+                print(f"article {record['article_id']}: not stored: {refusal.reason}: {refusal.message}",
+                      file=sys.stderr)
+
         try:
             rows = progress(database.iter_current_captures(**filters),
                             lambda: database.count_current_captures(**filters), "article")
@@ -48,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
                 elif outcome_of.outcome == "changed":
                     fields.update(outcome_of.changed)
                     if not args.dry_run:
-                        writer.add(outcome_of.record, outcome_of.capture, outcome_of.signed)
+                        writer.add(outcome_of.record, outcome_of.capture, outcome_of.signed, outcome_of.changed)
+                        count_refused()
             writer.flush()
+            count_refused()
             outcome = "finished"
         except KeyboardInterrupt:
             if not args.dry_run:
@@ -57,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
                       "it stored compares unchanged now)", file=sys.stderr)
             raise
         finally:
+            count_refused()
             if run_id is not None:
                 # "changed" counts what the extraction found; "stored" what reached the database.
                 database.finish_run(run_id, {**counts, "stored": writer.stored, "fields": dict(fields),
@@ -66,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Writer:
-    """Stores changed versions in batches, one transaction each."""
+    """Stores changed versions in batches, one transaction each. A version the schema or the
+    database refuses costs only itself (store_isolated); ``take_refused`` hands those back."""
 
     def __init__(self, database: Database, run_id: int | None) -> None:
         self.database = database
@@ -74,10 +90,14 @@ class _Writer:
         self.records: list[dict[str, Any]] = []
         self.captures: dict[tuple[str, int], tuple[str, int]] = {}
         self.signatures: dict[tuple[str, int], Signed] = {}
+        self.changes: list[list[str]] = []  # each record's changed fields
         self.stored = 0  # changed versions stored, batch by batch
+        self.refused: list[tuple[dict[str, Any], list[str], Refusal]] = []
 
-    def add(self, record: dict[str, Any], capture: tuple[str, int], signature: Signed | None = None) -> None:
+    def add(self, record: dict[str, Any], capture: tuple[str, int], signature: Signed | None = None,
+            changed: list[str] = ()) -> None:
         self.records.append(record)
+        self.changes.append(list(changed))
         key = (record["publisher"], record["article_id"])
         self.captures[key] = capture
         if signature is not None:
@@ -87,10 +107,21 @@ class _Writer:
 
     def flush(self) -> None:
         if self.records:
-            self.database.store_articles(self.records, reason="reextract", run_id=self.run_id, captures=self.captures,
-                                         signatures=self.signatures)
-            self.stored += len(self.records)
-        self.records, self.captures, self.signatures = [], {}, {}
+            results: list[Status | Refusal | None] = [None] * len(self.records)
+            try:
+                self.database.store_isolated(self.records, reason="reextract", run_id=self.run_id,
+                                             captures=self.captures, results=results, signatures=self.signatures)
+            finally:  # an outage part-way through: what was stored before it is counted
+                for record, changed, result in zip(self.records, self.changes, results):
+                    if isinstance(result, Refusal):
+                        self.refused.append((record, changed, result))
+                    elif result is not None:
+                        self.stored += 1
+        self.records, self.changes, self.captures, self.signatures = [], [], {}, {}
+
+    def take_refused(self) -> list[tuple[dict[str, Any], list[str], Refusal]]:
+        refused, self.refused = self.refused, []
+        return refused
 
 
 def _summary(counts: Counter[str], fields: Counter[str], failures: Counter[str], dry_run: bool) -> str:

@@ -120,11 +120,11 @@ def test_a_ctrl_c_records_what_was_stored_and_says_to_run_again(recorded_copy, c
     stores = []
     store = Database.store_articles
 
-    def interrupted_store(database, records, **keywords):
+    def interrupted_store(database, records, *arguments, **keywords):
         stores.append([record["article_id"] for record in records])
         if len(stores) == 2:
             raise KeyboardInterrupt  # Ctrl-C as the second version's store begins
-        return store(database, records, **keywords)
+        return store(database, records, *arguments, **keywords)
 
     monkeypatch.setattr(Database, "store_articles", interrupted_store)
     assert _run(recorded_copy) == 130
@@ -145,3 +145,31 @@ def test_a_ctrl_c_records_what_was_stored_and_says_to_run_again(recorded_copy, c
         "re-extracted 5 of 5 articles: 1 changed (stored as new revisions), 4 unchanged, "
         "0 without an archived response, 0 failed")
     assert sorted(row[0] for row in _revisions(recorded_copy) if row[2] == "reextract") == [4346915, 6453192]
+
+
+def test_a_version_the_database_refuses_costs_only_its_article(recorded_copy, capsys):
+    """6453192's stored URL was spoiled, and its archived URL now belongs to another article: its
+    re-extracted version is refused (reported, a failed article); 4346915's is stored."""
+    with open_database(_db(recorded_copy)) as database:
+        archived_url = next(r for r, _, _ in database.iter_current_captures(article_id=6453192))["url"]
+    _spoil(recorded_copy, 6453192, url="https://inet.detik.com/telecommunication/d-6453192/alamat-lama")
+    _spoil(recorded_copy, 4346915, headline="Judul lama")
+    with open_database(_db(recorded_copy)) as database:
+        database.store_articles([make_article(9000001, url=archived_url)], reason="load")
+
+    assert _run(recorded_copy) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "re-extracted 4 of 6 articles: 1 changed (stored as new revisions), 3 unchanged, "
+        "1 without an archived response, 1 failed",
+        "changed fields: headline 1",
+        "failed: conflicting_record 1",
+    ]
+    assert captured.err.strip().splitlines() == [
+        f"article 6453192: not stored: conflicting_record: url {archived_url} is already stored under article_id 9000001"]
+    assert [(row[0], row[2]) for row in _revisions(recorded_copy) if row[2] == "reextract"] == [(4346915, "reextract")]
+    with sqlite3.connect(recorded_copy / "db.sqlite3") as connection:
+        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
+    counts = json.loads(counts)
+    assert (outcome, counts["changed"], counts["stored"], counts["failed"], counts["failures"], counts["fields"]) == (
+        "finished", 1, 1, 1, {"conflicting_record": 1}, {"headline": 1})

@@ -9,7 +9,7 @@ then start at once, the caller on one core and the workers' forkserver on the ot
 
 from __future__ import annotations
 
-from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response
+from newscrawl.cli.rerun import NotUsable, article_from_html, article_from_response, extraction_failure
 from newscrawl.cli.results import Extracted
 from newscrawl.cli.shared_bodies import ParkedPage
 from newscrawl.cli.sources import Page, Passed
@@ -28,6 +28,9 @@ def extract_page(found: Page | Passed | ParkedPage, sign: bool = True) -> Extrac
             record = article_from_response(found.response)
         else:
             record = article_from_html(found.url, found.html or b"", found.fetched_at or "")
+        signature = signed(record["body"]) if sign else None
     except NotUsable as error:
         return Passed(found.where, error.reason, str(error), error.skipped)
-    return Extracted(found.where, found.capture, record, signed(record["body"]) if sign else None)
+    except Exception as error:  # noqa: BLE001 - reported, and the import goes on (extraction_failure)
+        return Passed(found.where, "extraction_error", extraction_failure(error), skipped=False)
+    return Extracted(found.where, found.capture, record, signature)

@@ -13,7 +13,7 @@ from typing import Any
 
 from newscrawl.archive import Capture, UnreadableArchive, read_response
 from newscrawl.cli.results import Outcome
-from newscrawl.cli.rerun import NotUsable, article_from_response, changed_fields
+from newscrawl.cli.rerun import NotUsable, article_from_response, changed_fields, extraction_failure
 from newscrawl.cli.sources import MAX_BODY_BYTES
 from newscrawl.near_duplicates import signed
 from newscrawl.sites import parse_url
@@ -27,14 +27,17 @@ def reextract_one(row: tuple[dict[str, Any], str | None, int | None], exports_di
     capture = Capture(warc_file, warc_offset, record["fetched_at"] or "")
     try:
         new = _reextract(record, capture, exports_dir)
+        changed = changed_fields(record, new)
+        signature = signed(new["body"]) if "body" in changed else None
     except (UnreadableArchive, NotUsable) as error:
         return Outcome("failed", reason=error.reason,
                        message=f"article {record['article_id']} ({warc_file}@{warc_offset}): {error}")
-    changed = changed_fields(record, new)
+    except Exception as error:  # noqa: BLE001 - reported, and the run goes on (extraction_failure)
+        return Outcome("failed", reason="extraction_error",
+                       message=f"article {record['article_id']} ({warc_file}@{warc_offset}): {extraction_failure(error)}")
     if not changed:
         return Outcome("unchanged")
-    return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed,
-                   signed=signed(new["body"]) if "body" in changed else None)
+    return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed, signed=signature)
 
 
 def _reextract(record: dict[str, Any], capture: Capture, exports_dir: Path) -> dict[str, Any]:

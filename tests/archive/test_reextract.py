@@ -173,3 +173,30 @@ def test_a_version_the_database_refuses_costs_only_its_article(recorded_copy, ca
     counts = json.loads(counts)
     assert (outcome, counts["changed"], counts["stored"], counts["failed"], counts["failures"], counts["fields"]) == (
         "finished", 1, 1, 1, {"conflicting_record": 1}, {"headline": 1})
+
+
+def test_an_article_the_extraction_fails_on_is_reported_and_the_run_goes_on(recorded_copy, capsys, monkeypatch):
+    from newscrawl.cli import reextract_worker
+
+    _spoil(recorded_copy, 4346915, headline="Judul lama")
+    extract = reextract_worker.article_from_response
+
+    def failing_on_one(archived):
+        if "/d-6453192/" in archived.url:
+            raise KeyError("caption")  # as a bug would
+        return extract(archived)
+
+    monkeypatch.setattr(reextract_worker, "article_from_response", failing_on_one)
+    assert _run(recorded_copy, "--jobs", "1") == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "re-extracted 4 of 5 articles: 1 changed (stored as new revisions), 3 unchanged, "
+        "0 without an archived response, 1 failed",
+        "changed fields: headline 1",
+        "failed: extraction_error 1",
+    ]
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("article 6453192 (")
+    assert line.endswith("): the extraction failed (KeyError: 'caption'); this is a bug in newscrawl, please "
+                         "report it with this page")
+    assert [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"] == [4346915]

@@ -280,6 +280,29 @@ def test_an_outage_while_a_batch_is_stored_record_by_record_counts_what_was_stor
     assert (outcome, counts["new"], counts["bad"]) == ("failed", 2, {"conflicting_record": 1})
 
 
+def test_a_page_the_extraction_fails_on_is_reported_and_the_import_goes_on(tmp_path, capsys, monkeypatch):
+    ids = _warc(tmp_path / "in.warc.gz", 5)
+    from newscrawl.cli import import_worker
+
+    extract = import_worker.article_from_response
+
+    def failing_on_the_third(response):
+        if f"/d-{ids[2]}/" in response.url:
+            raise TypeError("'NoneType' object is not subscriptable")  # as a bug would
+        return extract(response)
+
+    monkeypatch.setattr(import_worker, "article_from_response", failing_on_the_third)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert main(["import", str(tmp_path / "in.warc.gz"), "--database-url", url, "--jobs", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["imported 4 articles: 4 new, 0 changed, 0 unchanged",
+                                         "skipped 1: other_site 1", "bad input 1: extraction_error 1"]
+    [line] = captured.err.strip().splitlines()
+    assert line.endswith(": extraction_error: the extraction failed (TypeError: 'NoneType' object is not "
+                         "subscriptable); this is a bug in newscrawl, please report it with this page")
+    assert [row[0] for row in _articles(tmp_path / "db.sqlite3")] == [ids[0], ids[1], ids[3], ids[4]]
+
+
 def _shared_memory() -> set[str]:
     return {name for name in os.listdir("/dev/shm") if name.startswith("psm_")}
 

@@ -18,7 +18,7 @@ from newscrawl.cli.common import open_from_args
 from newscrawl.cli.parallel import WorkerFunction, ordered_map
 from newscrawl.cli.progress import progress
 from newscrawl.near_duplicates import Signed
-from newscrawl.storage import Database, Refusal, Status
+from newscrawl.storage import Database, DatabaseUnavailable, Refusal, Status
 
 BATCH_SIZE = 200
 REEXTRACT_MODULE = "newscrawl.cli.reextract_worker"  # not imported here: see newscrawl.cli.reextract_worker
@@ -65,19 +65,30 @@ def run(args: argparse.Namespace) -> int:
             writer.flush()
             count_refused()
             outcome = "finished"
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, DatabaseUnavailable) as error:
             if not args.dry_run:
-                print(f"reextract stopped; new revisions stored: {writer.stored}. Run it again to finish (what "
-                      "it stored compares unchanged now)", file=sys.stderr)
+                when = "once the database is available" if isinstance(error, DatabaseUnavailable) else "to finish"
+                print(f"reextract stopped; new revisions stored: {writer.stored}. Run it again {when} (what it "
+                      "stored compares unchanged now)", file=sys.stderr)
             raise
         finally:
             count_refused()
             if run_id is not None:
                 # "changed" counts what the extraction found; "stored" what reached the database.
-                database.finish_run(run_id, {**counts, "stored": writer.stored, "fields": dict(fields),
-                                             "failures": dict(failures)}, outcome)
+                _record_run(database, run_id, {**counts, "stored": writer.stored, "fields": dict(fields),
+                                               "failures": dict(failures)}, outcome)
     print(_summary(counts, fields, failures, args.dry_run))
     return 1 if counts["failed"] else 0
+
+
+def _record_run(database: Database, run_id: int, counts: dict[str, Any], outcome: str) -> None:
+    try:
+        database.finish_run(run_id, counts, outcome)
+    except DatabaseUnavailable:
+        if outcome == "finished":
+            raise
+        # A failed run's error is being raised already: the run stays "running" until a later
+        # command finds its process gone and marks it interrupted.
 
 
 class _Writer:

@@ -7,7 +7,7 @@ import sqlite3
 
 from newscrawl.cli import main, reextract
 from newscrawl.storage import Database, fields_hash, open_database
-from tests.storage.support import make_article
+from tests.storage.support import make_article, outage_at_single_store
 
 
 def _db(out) -> str:
@@ -200,3 +200,21 @@ def test_an_article_the_extraction_fails_on_is_reported_and_the_run_goes_on(reco
     assert line.endswith("): the extraction failed (KeyError: 'caption'); this is a bug in newscrawl, please "
                          "report it with this page")
     assert [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"] == [4346915]
+
+
+def test_an_outage_says_how_much_was_stored_and_to_run_again(recorded_copy, capsys, monkeypatch):
+    _spoil(recorded_copy, 6453192, body="Teks lama yang salah.")
+    _spoil(recorded_copy, 4346915, headline="Judul lama")
+    monkeypatch.setattr(reextract, "BATCH_SIZE", 1)  # each changed version stored on its own
+    singles = outage_at_single_store(monkeypatch, _db(recorded_copy), at=2)
+    assert _run(recorded_copy, "--jobs", "1") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(singles) == 2
+    assert err == [
+        "reextract stopped; new revisions stored: 1. Run it again once the database is available (what it stored "
+        "compares unchanged now)",
+        f"newscrawl: error: database {_db(recorded_copy)} is unavailable: connection lost"]
+    assert [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"] == singles[:1]
+    with sqlite3.connect(recorded_copy / "db.sqlite3") as connection:
+        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
+    assert (outcome, json.loads(counts)["stored"]) == ("failed", 1)

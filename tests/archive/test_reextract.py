@@ -45,6 +45,12 @@ def _count(out, table: str) -> int:
         return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def _last_run(out) -> tuple[str, dict]:
+    with sqlite3.connect(out / "db.sqlite3") as connection:
+        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
+    return outcome, json.loads(counts)
+
+
 def test_unchanged_archive_gives_no_new_revision(recorded_copy, capsys):
     before = _revisions(recorded_copy)
     assert _run(recorded_copy) == 0
@@ -134,9 +140,7 @@ def test_a_ctrl_c_records_what_was_stored_and_says_to_run_again(recorded_copy, c
     assert len(stores) == 2
     stored = [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"]
     assert stored == stores[0]
-    with sqlite3.connect(recorded_copy / "db.sqlite3") as connection:
-        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
-    counts = json.loads(counts)
+    outcome, counts = _last_run(recorded_copy)
     assert (outcome, counts["changed"], counts["stored"]) == ("failed", 2, 1)
 
     monkeypatch.setattr(Database, "store_articles", store)
@@ -168,9 +172,7 @@ def test_a_version_the_database_refuses_costs_only_its_article(recorded_copy, ca
     assert captured.err.strip().splitlines() == [
         f"article 6453192: not stored: conflicting_record: url {archived_url} is already stored under article_id 9000001"]
     assert [(row[0], row[2]) for row in _revisions(recorded_copy) if row[2] == "reextract"] == [(4346915, "reextract")]
-    with sqlite3.connect(recorded_copy / "db.sqlite3") as connection:
-        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
-    counts = json.loads(counts)
+    outcome, counts = _last_run(recorded_copy)
     assert (outcome, counts["changed"], counts["stored"], counts["failed"], counts["failures"], counts["fields"]) == (
         "finished", 1, 1, 1, {"conflicting_record": 1}, {"headline": 1})
 
@@ -215,6 +217,5 @@ def test_an_outage_says_how_much_was_stored_and_to_run_again(recorded_copy, caps
         "compares unchanged now)",
         f"newscrawl: error: database {_db(recorded_copy)} is unavailable: connection lost"]
     assert [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"] == singles[:1]
-    with sqlite3.connect(recorded_copy / "db.sqlite3") as connection:
-        outcome, counts = connection.execute("SELECT outcome, counts FROM crawl_runs ORDER BY id DESC").fetchone()
-    assert (outcome, json.loads(counts)["stored"]) == ("failed", 1)
+    outcome, counts = _last_run(recorded_copy)
+    assert (outcome, counts["stored"]) == ("failed", 1)

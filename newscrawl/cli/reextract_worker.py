@@ -33,8 +33,8 @@ def reextract_one(row: tuple[dict[str, Any], str | None, int | None], exports_di
         return Outcome("failed", reason=error.reason,
                        message=f"article {record['article_id']} ({warc_file}@{warc_offset}): {error}")
     except Exception as error:  # noqa: BLE001 - reported, and the run goes on (extraction_failure)
-        return Outcome("failed", reason="extraction_error",
-                       message=f"article {record['article_id']} ({warc_file}@{warc_offset}): {extraction_failure(error)}")
+        where = f"article {record['article_id']} ({warc_file}@{warc_offset})"
+        return Outcome("failed", reason="extraction_error", message=f"{where}: {extraction_failure(error)}")
     if not changed:
         return Outcome("unchanged")
     return Outcome("changed", record=new, capture=(warc_file, warc_offset), changed=changed, signed=signature)

@@ -25,7 +25,8 @@ def extraction_failure(error: Exception) -> str:
     """The line that reports an unexpected error of the extraction on one page. The bulk commands
     go on with the other pages (the page is counted as bad input or failed): one odd page of a
     large archive must not end the run, and saying it is a bug asks for the page."""
-    return f"the extraction failed ({type(error).__name__}: {error}); this is a bug in newscrawl, please report it with this page"
+    return (f"the extraction failed ({type(error).__name__}: {error}); this is a bug in newscrawl, please report "
+            "it with this page")
 
 
 def is_html(archived: ArchivedResponse) -> bool:

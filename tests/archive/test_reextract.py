@@ -170,7 +170,8 @@ def test_a_version_the_database_refuses_costs_only_its_article(recorded_copy, ca
         "failed: conflicting_record 1",
     ]
     assert captured.err.strip().splitlines() == [
-        f"article 6453192: not stored: conflicting_record: url {archived_url} is already stored under article_id 9000001"]
+        f"article 6453192: not stored: conflicting_record: url {archived_url} is already stored under article_id "
+        "9000001"]
     assert [(row[0], row[2]) for row in _revisions(recorded_copy) if row[2] == "reextract"] == [(4346915, "reextract")]
     outcome, counts = _last_run(recorded_copy)
     assert (outcome, counts["changed"], counts["stored"], counts["failed"], counts["failures"], counts["fields"]) == (

@@ -263,7 +263,7 @@ def describe(result: RunResult) -> str:
     return (f"{result.variant:4s} {result.articles:6d} articles: {result.pages:6d} pages in {result.elapsed:7.2f} s "
             f"= {result.pages_per_s:7.1f} pages/s (wall {result.wall:6.1f} s); peak RSS {result.max_rss_mb:6.1f} MB; "
             f"crawler CPU {result.cpu_user + result.cpu_sys:6.1f} s (with its workers {result.crawler_tree_cpu or 0:6.1f} s, "
-            f"{1000 * (result.crawler_tree_cpu or 0) / max(result.pages, 1):.2f} ms/page); server CPU {result.server_cpu:5.1f} s "
+            f"{tree_ms_per_page(result):.2f} ms/page); server CPU {result.server_cpu:5.1f} s "
             f"({result.pages / result.server_cpu if result.server_cpu else 0:6.0f} pages per server CPU-s)")
 
 

@@ -33,6 +33,11 @@ BATCH_SIZE = 100
 EXTRACT_PAGE_MODULE = "newscrawl.cli.import_worker"  # not imported here: see newscrawl.cli.import_worker
 
 
+def report(where: str, reason: str, message: str) -> None:
+    """One line on stderr for a page of the input that was not stored: bad input, or refused."""
+    print(f"{where}: {reason}: {message}", file=sys.stderr)
+
+
 class Tally:
     """What the run did. ``stored`` and ``refused`` are counted by the store's thread, as each batch
     is committed, the rest by the caller's: a Ctrl-C (raised on the caller's thread only) can then
@@ -49,7 +54,7 @@ class Tally:
             self.skipped[reason] += 1
         else:
             self.bad[reason] += 1
-            print(f"{where}: {reason}: {message}", file=sys.stderr)
+            report(where, reason, message)
 
     def all_bad(self) -> Counter[str]:
         return self.bad + self.refused
@@ -184,7 +189,7 @@ class _Batch:
             # refused): what was stored before that is in ``results``, and counted; the caller hears
             # only of the error, so the refusals are said here.
             for where, refusal in self._count(results, wheres):
-                print(f"{where}: {refusal.reason}: {refusal.message}", file=sys.stderr)
+                report(where, refusal.reason, refusal.message)
             raise
         return self._count(results, wheres)
 
@@ -205,7 +210,7 @@ class _Batch:
         refusals = self.storing.result()
         self.storing = None
         for where, refusal in refusals:
-            print(f"{where}: {refusal.reason}: {refusal.message}", file=sys.stderr)
+            report(where, refusal.reason, refusal.message)
 
     def close(self) -> None:
         """Let the batch being stored finish, whatever stopped the run (Ctrl-C included), so that

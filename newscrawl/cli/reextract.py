@@ -63,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
                         writer.add(outcome_of.record, outcome_of.capture, outcome_of.signed, outcome_of.changed)
                         count_refused()
             writer.flush()
-            count_refused()
             outcome = "finished"
         except (KeyboardInterrupt, DatabaseUnavailable) as error:
             if not args.dry_run:
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                       "stored compares unchanged now)", file=sys.stderr)
             raise
         finally:
-            count_refused()
+            count_refused()  # the last batch's, and those of a batch an error cut short
             if run_id is not None:
                 # "changed" counts what the extraction found; "stored" what reached the database.
                 _record_run(database, run_id, {**counts, "stored": writer.stored, "fields": dict(fields),

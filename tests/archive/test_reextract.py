@@ -7,7 +7,7 @@ import sqlite3
 
 from newscrawl.cli import main, reextract
 from newscrawl.storage import Database, fields_hash, open_database
-from tests.storage.support import make_article, outage_at_single_store
+from tests.storage.support import fail_single_store, make_article, outage_at_single_store
 
 
 def _db(out) -> str:
@@ -123,23 +123,15 @@ def test_a_ctrl_c_records_what_was_stored_and_says_to_run_again(recorded_copy, c
     _spoil(recorded_copy, 6453192, body="Teks lama yang salah.")
     _spoil(recorded_copy, 4346915, headline="Judul lama")
     monkeypatch.setattr(reextract, "BATCH_SIZE", 1)  # each changed version stored on its own
-    stores = []
     store = Database.store_articles
-
-    def interrupted_store(database, records, *arguments, **keywords):
-        stores.append([record["article_id"] for record in records])
-        if len(stores) == 2:
-            raise KeyboardInterrupt  # Ctrl-C as the second version's store begins
-        return store(database, records, *arguments, **keywords)
-
-    monkeypatch.setattr(Database, "store_articles", interrupted_store)
+    singles = fail_single_store(monkeypatch, at=2, error=KeyboardInterrupt())  # Ctrl-C as the second begins
     assert _run(recorded_copy) == 130
     assert capsys.readouterr().err.strip().splitlines()[-2:] == [
         "reextract stopped; new revisions stored: 1. Run it again to finish (what it stored compares unchanged now)",
         "newscrawl: error: interrupted"]
-    assert len(stores) == 2
+    assert len(singles) == 2
     stored = [row[0] for row in _revisions(recorded_copy) if row[2] == "reextract"]
-    assert stored == stores[0]
+    assert stored == singles[:1]
     outcome, counts = _last_run(recorded_copy)
     assert (outcome, counts["changed"], counts["stored"]) == ("failed", 2, 1)
 

@@ -161,10 +161,11 @@ def revisions(database: Database, article_id: int, publisher: str = "detik") -> 
         return [tuple(row) for row in rows]
 
 
-def outage_at_single_store(monkeypatch, url: str, at: int) -> list[int]:
-    """Make the database "go away" at the ``at``-th store of a single record (what store_isolated does
-    record by record once one is refused): that call raises DatabaseUnavailable before storing. The
-    list returned fills with the article ids of those single-record stores, in order."""
+def fail_single_store(monkeypatch, at: int, error: BaseException) -> list[int]:
+    """Make the ``at``-th store of a single record (what store_isolated does record by record once one
+    is refused, or every store with batches of one) raise ``error`` before storing: an outage
+    (DatabaseUnavailable) or a Ctrl-C (KeyboardInterrupt) at that moment. The list returned fills
+    with the article ids of those single-record stores, in order."""
     singles: list[int] = []
     store = Database.store_articles
 
@@ -172,8 +173,13 @@ def outage_at_single_store(monkeypatch, url: str, at: int) -> list[int]:
         if len(records) == 1:
             singles.append(records[0]["article_id"])
             if len(singles) == at:
-                raise DatabaseUnavailable(url, "connection lost")
+                raise error
         return store(database, records, *arguments, **keywords)
 
     monkeypatch.setattr(Database, "store_articles", failing_store)
     return singles
+
+
+def outage_at_single_store(monkeypatch, url: str, at: int) -> list[int]:
+    """fail_single_store with the database gone: DatabaseUnavailable, "connection lost"."""
+    return fail_single_store(monkeypatch, at, DatabaseUnavailable(url, "connection lost"))
